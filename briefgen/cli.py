@@ -1,0 +1,116 @@
+"""The command line: parses flags (defaults None, so the config file wins unless a flag is given),
+calls the pipeline, and turns errors into one line and an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from pathlib import Path
+
+from briefgen import __version__
+from briefgen.config import build_request
+from briefgen.errors import BriefgenError
+from briefgen.models import Diagnostic
+from briefgen.pipeline import build, check_templates, survey
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", required=True, type=Path, help="the briefing's YAML config")
+    common.add_argument("--corpus", help="folder of articles (default: the config's `corpus`)")
+    common.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="first day of the window")
+    common.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="last day of the window")
+    common.add_argument("--as-of", dest="as_of", metavar="YYYY-MM-DD",
+                        help="reference date for relative windows and years (default: today)")
+    common.add_argument("-v", "--verbose", action="store_true", help="show tracebacks of errors")
+
+    parser = argparse.ArgumentParser(prog="briefgen", description="Turn a folder of articles into a briefing.")
+    parser.add_argument("--version", action="version", version=f"briefgen {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    build_cmd = commands.add_parser("build", parents=[common], help="write the briefing files")
+    build_cmd.add_argument("--audience", action="append",
+                           help="an audience of the config (repeat or comma-separate; default: all)")
+    build_cmd.add_argument("--format", dest="formats", metavar="pdf,docx,html,json",
+                           help="formats to write (default: each audience's own)")
+    build_cmd.add_argument("--out", help="output folder (default: the config's `output_dir`)")
+    commands.add_parser("sources", parents=[common],
+                        help="list every document with its date and whether the window takes it")
+    commands.add_parser("check", parents=[common], help="validate config, templates and corpus; write nothing")
+    return parser
+
+
+def _warn(diagnostics: tuple[Diagnostic, ...]) -> None:
+    for diagnostic in diagnostics:
+        print(f"briefgen: warning: {diagnostic}", file=sys.stderr)
+
+
+def _request(args: argparse.Namespace):
+    audiences = None
+    if getattr(args, "audience", None):
+        audiences = [name.strip() for value in args.audience for name in value.split(",") if name.strip()]
+    return build_request(
+        args.config,
+        corpus=args.corpus,
+        date_from=args.date_from,
+        date_to=args.date_to,
+        as_of=args.as_of,
+        audiences=audiences,
+        formats=getattr(args, "formats", None),
+        out=getattr(args, "out", None),
+    )
+
+
+def _sources_table(request) -> int:
+    surveyed = survey(request)
+    _warn(surveyed.diagnostics)
+    header = ("PATH", "ITEM", "PUBLISHED", "DATE FOUND BY", "WINDOW", "TITLE")
+    rows = [
+        (
+            s.document.path,
+            "-" if s.document.item is None else str(s.document.item),
+            str(s.document.published or "unknown"),
+            s.document.date_found_by,
+            ("in" if s.included else "out") + f": {s.reason}",
+            s.document.title or "-",
+        )
+        for s in surveyed.selections
+    ]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]
+    print(f"# window {request.window.start} to {request.window.end} ({request.window.described_as})")
+    for row in [header, *rows]:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[-1])
+    return 0
+
+
+def _check(request) -> int:
+    check_templates(request)
+    surveyed = survey(request)
+    _warn(surveyed.diagnostics)
+    print(f"{request.config.path}: config and templates valid; {len(surveyed.selections)} documents read, "
+          f"{len(surveyed.included)} in the window {request.window.start} to {request.window.end}, "
+          f"{len(surveyed.diagnostics)} warning(s)")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        request = _request(args)
+        if args.command == "sources":
+            return _sources_table(request)
+        if args.command == "check":
+            return _check(request)
+        result = build(request)
+        _warn(result.diagnostics)
+        for path in result.written:
+            print(path)
+        return 0
+    except BriefgenError as exc:
+        if args.verbose:
+            traceback.print_exc()
+        for line in str(exc).splitlines():
+            print(f"briefgen: error: {line}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,354 @@
+"""The config stage: YAML file (+ command-line overrides) -> a validated, resolved `BuildRequest`.
+
+Every problem is collected and reported at once, each as `FILE: key.path: problem`, because a user
+fixing a hand-edited config wants the whole list, not one error per run.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from briefgen.errors import ConfigError
+from briefgen.models import Window
+
+FORMATS = ("pdf", "docx", "html", "json")
+Format = Literal["pdf", "docx", "html", "json"]
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_iso_date(value: Any) -> date:
+    """A calendar date written YYYY-MM-DD; YAML may already have made it a date."""
+    if isinstance(value, date) and not hasattr(value, "hour"):
+        return value
+    if isinstance(value, str) and ISO_DATE.fullmatch(value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"expected a date YYYY-MM-DD, got {value!r}")
+
+
+IsoDate = Annotated[date, BeforeValidator(parse_iso_date)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+
+class WindowSpec(Strict):
+    """Exactly one way of choosing the dates: absolute, a rolling number of days, or a calendar period."""
+
+    from_: IsoDate | None = Field(default=None, alias="from")
+    to: IsoDate | None = None
+    last_days: Annotated[int, Field(ge=1, le=3660)] | None = None
+    period: Literal["previous_week", "previous_month"] | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def shorthand(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {"period": value}
+        return value
+
+    @model_validator(mode="after")
+    def one_mode(self) -> WindowSpec:
+        absolute = self.from_ is not None or self.to is not None
+        modes = [absolute, self.last_days is not None, self.period is not None]
+        if sum(modes) != 1:
+            raise ValueError("expected exactly one of from/to, last_days or period")
+        if absolute and (self.from_ is None or self.to is None):
+            raise ValueError("expected both from and to")
+        if absolute and self.from_ > self.to:
+            raise ValueError(f"expected from <= to, got from {self.from_} after to {self.to}")
+        return self
+
+
+class SectionSpec(Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$")]
+    title: str
+
+
+class AudienceSpec(Strict):
+    title: str
+    sections: list[str]
+    max_items: Annotated[int, Field(ge=1)] = 12
+    max_words: Annotated[int, Field(ge=20)] | None = None
+    template: str = "briefing.html"
+    formats: list[Format] = list(FORMATS)
+
+
+class BriefConfigFile(Strict):
+    title: str
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+    corpus: str
+    topic: str
+    output_dir: str = "../out"
+    templates_dir: str | None = None
+    marking: str = ""
+    window: WindowSpec
+    sections: list[SectionSpec]
+    audiences: dict[str, AudienceSpec]
+
+    @model_validator(mode="after")
+    def audiences_name_known_sections(self) -> BriefConfigFile:
+        known = [s.id for s in self.sections]
+        for name, audience in self.audiences.items():
+            for index, section in enumerate(audience.sections):
+                if section not in known:
+                    raise ValueError(
+                        f"audiences.{name}.sections[{index}]: expected one of {', '.join(known)}, "
+                        f"got {section!r}"
+                    )
+        if not self.audiences:
+            raise ValueError("audiences: expected at least one audience")
+        return self
+
+
+class SectionCues(Strict):
+    cues: list[str]
+    requires_any: list[str] = []
+
+
+class TopicFile(Strict):
+    name: str
+    relevance: list[str]
+    min_relevance_hits: Annotated[int, Field(ge=1)] = 2
+    entities: dict[str, list[str]]
+    sections: dict[str, SectionCues]
+    forward_looking: list[str]
+    host_nations: list[str] = []  # where the mission operates: never listed as a contributor
+
+
+@dataclass(frozen=True)
+class BriefConfig:
+    """A validated config with every path resolved against the config file's folder."""
+
+    path: Path
+    title: str
+    name: str
+    corpus: Path
+    topic: TopicFile
+    output_dir: Path
+    template_dirs: tuple[Path, ...]
+    marking: str
+    window: WindowSpec
+    sections: tuple[SectionSpec, ...]
+    audiences: dict[str, AudienceSpec]
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    """What one run does: the config after the command line has had its say."""
+
+    config: BriefConfig
+    corpus: Path
+    window: Window
+    as_of: date
+    audiences: tuple[str, ...]
+    formats: tuple[str, ...] | None  # None: each audience's own formats
+    output_dir: Path
+
+
+BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """Safe YAML without anchors/aliases: configs never need them, and alias bombs need them."""
+
+    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+def load_yaml(text: str) -> Any:
+    return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - the loader is a SafeLoader
+
+
+def _read_yaml_file(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: file not found"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{path}: cannot read: {exc}"]) from None
+    try:
+        return load_yaml(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError([f"{path}: invalid YAML{where}: {problem}"]) from None
+
+
+def _dotted(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part == "from_":
+            out += ".from" if out else "from"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _describe(error: dict[str, Any], model: type[BaseModel]) -> str:
+    """One pydantic error as `key.path: expected ..., got ...`."""
+    loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p and "]" in p))
+    path = _dotted(loc)
+    kind, value = error["type"], error.get("input")
+    if kind == "extra_forbidden":
+        return f"{path}: unknown key (a typo?), got {loc[-1]!r}"
+    if kind == "missing":
+        return f"{path}: required key is missing"
+    if kind == "value_error":
+        message = str(error["ctx"]["error"])
+        if re.match(r"^[\w.\[\]]+: ", message):  # the validator already named a deeper path
+            return message
+        return f"{path}: {message}" if path else message
+    expected = {
+        "string_type": "text",
+        "int_type": "a whole number",
+        "int_parsing": "a whole number",
+        "int_from_float": "a whole number",
+        "list_type": "a list",
+        "dict_type": "a mapping of keys to values",
+        "model_type": "a mapping of keys to values",
+        "model_attributes_type": "a mapping of keys to values",
+        "bool_type": "true or false",
+    }.get(kind)
+    if kind == "literal_error":
+        expected = "one of " + error["ctx"]["expected"].replace("'", "")
+    elif kind in ("greater_than_equal", "less_than_equal"):
+        expected = error["msg"].replace("Input should be ", "a number ")
+    elif kind == "string_pattern_mismatch":
+        expected = "a name of letters, digits, '-', '_' or '.'"
+    return f"{path}: expected {expected or error['msg']}, got {value!r}"
+
+
+def _validate(model: type[BaseModel], data: Any, path: Path) -> Any:
+    if not isinstance(data, dict):
+        raise ConfigError([f"{path}: expected a mapping of keys to values, got {type(data).__name__}"])
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = sorted(dict.fromkeys(f"{path}: {_describe(e, model)}" for e in exc.errors()))
+        raise ConfigError(problems) from None
+
+
+def load_config(path: Path) -> BriefConfig:
+    path = Path(path)
+    raw = _validate(BriefConfigFile, _read_yaml_file(path), path)
+    base = path.resolve().parent
+    topic_path = (base / raw.topic).resolve()
+    topic = _validate(TopicFile, _read_yaml_file(topic_path), topic_path)
+    missing = [s.id for s in raw.sections if s.id not in topic.sections]
+    if missing:
+        raise ConfigError(
+            [f"{topic_path}: sections: no cues for section {', '.join(missing)} named in {path}"]
+        )
+    template_dirs = ((base / raw.templates_dir).resolve(),) if raw.templates_dir else ()
+    return BriefConfig(
+        path=path,
+        title=raw.title,
+        name=raw.name,
+        corpus=(base / raw.corpus).resolve(),
+        topic=topic,
+        output_dir=(base / raw.output_dir).resolve(),
+        template_dirs=template_dirs + (BUILTIN_TEMPLATES,),
+        marking=raw.marking,
+        window=raw.window,
+        sections=tuple(raw.sections),
+        audiences=raw.audiences,
+    )
+
+
+def resolve_window(spec: WindowSpec, as_of: date) -> Window:
+    if spec.from_ is not None:
+        return Window(spec.from_, spec.to, f"{spec.from_} to {spec.to}")
+    if spec.last_days is not None:
+        start = as_of - timedelta(days=spec.last_days - 1)
+        return Window(start, as_of, f"the {spec.last_days} days to {as_of}")
+    if spec.period == "previous_week":
+        this_monday = as_of - timedelta(days=as_of.weekday())
+        start = this_monday - timedelta(days=7)
+        return Window(start, start + timedelta(days=6), f"the week before {as_of} (ISO week Monday-Sunday)")
+    first_of_this_month = as_of.replace(day=1)
+    end = first_of_this_month - timedelta(days=1)
+    start = end.replace(day=1)
+    return Window(start, end, f"the month before {as_of}")
+
+
+def build_request(
+    config_path: Path,
+    *,
+    corpus: str | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    as_of: str | None = None,
+    audiences: list[str] | None = None,
+    formats: str | None = None,
+    out: str | None = None,
+    today: date | None = None,
+) -> BuildRequest:
+    """Load the config and apply the command line, which wins over the file."""
+    config = load_config(config_path)
+    problems: list[str] = []
+
+    def flag_date(name: str, value: str | None) -> date | None:
+        if value is None:
+            return None
+        try:
+            return parse_iso_date(value)
+        except ValueError as exc:
+            problems.append(f"--{name}: {exc}")
+            return None
+
+    reference = flag_date("as-of", as_of) or today or date.today()
+    start, end = flag_date("from", date_from), flag_date("to", date_to)
+    if (date_from is None) != (date_to is None):
+        problems.append("--from and --to: expected both or neither")
+    window = resolve_window(config.window, reference)
+    if start and end:
+        if start > end:
+            problems.append(f"--from/--to: expected from <= to, got {start} after {end}")
+        window = Window(start, end, f"{start} to {end}")
+
+    chosen = tuple(audiences) if audiences else tuple(config.audiences)
+    for name in chosen:
+        if name not in config.audiences:
+            problems.append(
+                f"--audience: expected one of {', '.join(config.audiences)}, got {name!r}"
+            )
+    chosen_formats = None
+    if formats is not None:
+        chosen_formats = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
+        for fmt in chosen_formats:
+            if fmt not in FORMATS:
+                problems.append(f"--format: expected some of {', '.join(FORMATS)}, got {fmt!r}")
+        if not chosen_formats:
+            problems.append("--format: expected some of pdf, docx, html, json, got nothing")
+    if problems:
+        raise ConfigError([f"{config_path}: {p}" for p in problems])
+    return BuildRequest(
+        config=config,
+        corpus=Path(corpus) if corpus else config.corpus,
+        window=window,
+        as_of=reference,
+        audiences=chosen,
+        formats=chosen_formats,
+        output_dir=Path(out) if out else config.output_dir,
+    )

@@ -1,0 +1,196 @@
+"""Dates as news text writes them, resolved against a reference date (never the wall clock).
+
+Hand-written patterns rather than a general date parser: news English uses a handful of forms, and a
+general parser's locale scans are slow and guess (`05/03/2024`) where a briefing must not.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+WEEKDAYS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("monday", "mon"),
+            ("tuesday", "tue", "tues"),
+            ("wednesday", "wed"),
+            ("thursday", "thu", "thur", "thurs"),
+            ("friday", "fri"),
+            ("saturday", "sat"),
+            ("sunday", "sun"),
+        ]
+    )
+    for name in names
+}
+
+_MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_WEEKDAY = r"(?:(?P<weekday>" + "|".join(sorted(WEEKDAYS, key=len, reverse=True)) + r")\.?,?\s+)?"
+_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
+_YEAR = r"(?:,?\s+(?P<year>(?:19|20)\d\d))?"
+
+MONTH_DAY = re.compile(rf"\b{_WEEKDAY}{_MONTH}\s+{_DAY}\b{_YEAR}(?!\s*(?:%|percent))", re.I)
+DAY_MONTH = re.compile(rf"\b{_WEEKDAY}(?:the\s+)?{_DAY}\s+(?:of\s+)?{_MONTH}{_YEAR}\b", re.I)
+ISO = re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<month>[01]\d)-(?P<day>[0-3]\d)\b")
+MONTH_YEAR = re.compile(rf"\b{_MONTH}\s+(?P<year>(?:19|20)\d\d)\b", re.I)
+RELATIVE_WEEKDAY = re.compile(
+    r"\b(?P<which>on|last|this|since|by|until)\s+(?P<weekday>monday|tuesday|wednesday|thursday|friday|"
+    r"saturday|sunday)\b",
+    re.I,
+)
+RELATIVE_DAY = re.compile(r"\b(?P<word>yesterday|today|new year[’']?s day|christmas day)\b", re.I)
+_NEW_YEAR = re.compile(r"new year", re.I)
+
+
+@dataclass(frozen=True)
+class DateMention:
+    day: date
+    precision: str  # "day" or "month"
+    start: int
+    end: int
+    text: str
+    year_given: bool  # False when the year was inferred
+    weekday_given: bool = False  # a weekday pins an inferred year ("Monday, August 25")
+
+    @property
+    def certain(self) -> bool:
+        """The date does not depend on the reference date (an article's date may be inferred from it)."""
+        return self.year_given or self.weekday_given
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def infer_year(month: int, day: int, weekday: int | None, reference: date) -> date | None:
+    """The latest date not after `reference` with this month and day (and weekday, when given)."""
+    for year in range(reference.year, reference.year - 29, -1):
+        candidate = _safe_date(year, month, day)
+        if candidate is None or candidate > reference:
+            continue
+        if weekday is None or candidate.weekday() == weekday:
+            return candidate
+    return None
+
+
+def _from_match(match: re.Match[str], reference: date) -> tuple[date, bool, bool] | None:
+    month = MONTHS[match["month"].lower().rstrip(".")]
+    day = int(match["day"])
+    weekday_name = match.groupdict().get("weekday")
+    weekday = WEEKDAYS[weekday_name.lower().rstrip(".")] if weekday_name else None
+    if match["year"]:
+        found = _safe_date(int(match["year"]), month, day)
+        return (found, True, weekday is not None) if found else None
+    inferred = infer_year(month, day, weekday, reference)
+    return (inferred, False, weekday is not None) if inferred else None
+
+
+def find_dates(text: str, reference: date) -> list[DateMention]:
+    """Every calendar date the text names, in order; a missing year is inferred from `reference`."""
+    mentions: list[DateMention] = []
+    taken: list[range] = []
+
+    def add(start: int, end: int, day: date, precision: str, year_given: bool, weekday_given: bool = False) -> None:
+        if any(start in span or end - 1 in span for span in taken):
+            return
+        taken.append(range(start, end))
+        mentions.append(DateMention(day, precision, start, end, text[start:end], year_given, weekday_given))
+
+    for match in ISO.finditer(text):
+        found = _safe_date(int(match["year"]), int(match["month"]), int(match["day"]))
+        if found:
+            add(match.start(), match.end(), found, "day", True)
+    for pattern in (MONTH_DAY, DAY_MONTH):
+        for match in pattern.finditer(text):
+            resolved = _from_match(match, reference)
+            if resolved:
+                add(match.start(), match.end(), resolved[0], "day", *resolved[1:])
+    for match in MONTH_YEAR.finditer(text):
+        month = MONTHS[match["month"].lower().rstrip(".")]
+        add(match.start(), match.end(), date(int(match["year"]), month, 1), "month", True)
+    for match in RELATIVE_WEEKDAY.finditer(text):
+        target = WEEKDAYS[match["weekday"].lower()]
+        back = (reference.weekday() - target) % 7
+        add(match.start("weekday"), match.end(), reference - timedelta(days=back), "day", False)
+    for match in RELATIVE_DAY.finditer(text):
+        word = match["word"].lower()
+        if word == "yesterday":
+            found = reference - timedelta(days=1)
+        elif word == "today":
+            found = reference
+        elif _NEW_YEAR.match(word):
+            found = date(reference.year, 1, 1)
+        else:
+            found = infer_year(12, 25, None, reference)
+        add(match.start(), match.end(), found, "day", False)
+    mentions.sort(key=lambda m: m.start)
+    return mentions
+
+
+_DATE_LABEL = re.compile(r"^\s*(?:published|updated|posted|date)(?:\s+on)?\s*[:\s]\s*", re.I)
+
+
+def date_line(line: str, reference: date) -> DateMention | None:
+    """The date when a line holds nothing but one full date (a byline or "Published: ..." line)."""
+    stripped = _DATE_LABEL.sub("", line).strip().rstrip(".")
+    mentions = find_dates(stripped, reference)
+    if len(mentions) == 1 and mentions[0].precision == "day" and len(stripped) - len(mentions[0].text) <= 3:
+        return mentions[0]
+    return None
+
+
+def parse_date_string(value: str, reference: date | None = None) -> date | None:
+    """A date from a metadata field: ISO date or timestamp, RFC 822, or a written date with a year.
+
+    Ambiguous or partial values give None rather than a guess.
+    """
+    value = value.strip()
+    if not value:
+        return None
+    iso = re.match(r"^((?:19|20)\d\d)-([01]\d)-([0-3]\d)(?:[T\s][\d:.]+(Z|[+-]\d\d:?\d\d)?)?$", value)
+    if iso:
+        if iso.group(4) and ("T" in value or " " in value):
+            try:
+                moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+                return moment.astimezone(timezone.utc).date() if moment.tzinfo else moment.date()
+            except ValueError:
+                pass
+        return _safe_date(int(iso[1]), int(iso[2]), int(iso[3]))
+    if re.match(r"^[A-Za-z]{3},?\s+\d", value):
+        try:
+            return parsedate_to_datetime(value).astimezone(timezone.utc).date()
+        except (TypeError, ValueError, IndexError):
+            pass
+    for pattern in (MONTH_DAY, DAY_MONTH):
+        match = pattern.search(value)
+        if match and match["year"]:
+            resolved = _from_match(match, reference or date.max)
+            return resolved[0] if resolved else None
+    return None

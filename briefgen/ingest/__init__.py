@@ -1,0 +1,123 @@
+"""The read stage: a corpus folder -> `Document`s, one reader per format, chosen by suffix.
+
+A bad file never stops the run: it is reported as a `Diagnostic` naming it, and skipped.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from briefgen.errors import InputError
+from briefgen.models import Diagnostic, Document
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+
+
+@dataclass
+class ReadContext:
+    """What a reader needs besides the file: the reference date for year inference, and where to warn."""
+
+    reference: date
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def warn(self, path: str, message: str, line: int | None = None) -> None:
+        self.diagnostics.append(Diagnostic(path, message, line))
+
+
+Reader = Callable[[str, bytes, ReadContext], Iterable[Document]]
+
+
+class SkipFile(Exception):
+    """Raised by a reader when a file holds nothing usable; the message says why."""
+
+
+def decode(path: str, data: bytes, ctx: ReadContext) -> str:
+    """UTF-8 text (a byte-order mark is dropped); undecodable bytes are replaced, with a warning."""
+    if b"\x00" in data[:8192]:
+        raise SkipFile("binary file, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        ctx.warn(path, f"not valid UTF-8 (byte {exc.start}); bad bytes replaced")
+        return data.decode("utf-8-sig", errors="replace")
+
+
+def _registry() -> dict[str, Reader]:
+    from briefgen.ingest import feed, html, jsonl, markdown, text
+
+    return {
+        ".txt": text.read,
+        ".md": markdown.read,
+        ".markdown": markdown.read,
+        ".html": html.read,
+        ".htm": html.read,
+        ".jsonl": jsonl.read,
+        ".xml": feed.read,
+        ".rss": feed.read,
+        ".atom": feed.read,
+    }
+
+
+def _corpus_files(root: Path, ctx: ReadContext) -> list[Path]:
+    """Regular files under root, sorted; links are not followed so nothing outside the corpus is read."""
+    found = []
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        folder_path = Path(folder)
+        for name in list(dirs):
+            if (folder_path / name).is_symlink():
+                ctx.warn(_relative(folder_path / name, root), "symbolic link not followed")
+                dirs.remove(name)
+            elif name.startswith("."):
+                dirs.remove(name)
+        for name in files:
+            path = folder_path / name
+            if name.startswith("."):
+                continue
+            if path.is_symlink():
+                ctx.warn(_relative(path, root), "symbolic link not followed")
+                continue
+            found.append(path)
+    return sorted(found, key=lambda p: _relative(p, root))
+
+
+def _relative(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def read_corpus(root: Path, reference: date) -> tuple[list[Document], list[Diagnostic]]:
+    """Every document of the corpus folder, read recursively, with the problems met on the way."""
+    if not root.is_dir():
+        raise InputError(f"{root}: corpus folder not found")
+    ctx = ReadContext(reference)
+    readers = _registry()
+    documents: list[Document] = []
+    for path in _corpus_files(root, ctx):
+        rel = _relative(path, root)
+        reader = readers.get(path.suffix.lower())
+        if reader is None:
+            ctx.warn(rel, f"unsupported file type {path.suffix or '(none)'!r}, skipped")
+            continue
+        try:
+            size = path.stat().st_size
+            if size == 0:
+                raise SkipFile("empty file")
+            with path.open("rb") as handle:
+                data = handle.read(MAX_FILE_BYTES + 1)
+            if len(data) > MAX_FILE_BYTES:
+                ctx.warn(rel, f"larger than {MAX_FILE_BYTES // 1024 // 1024} MB; only the start is read")
+                data = data[:MAX_FILE_BYTES]
+            read = [doc for doc in reader(rel, data, ctx) if doc.text]
+        except SkipFile as exc:
+            ctx.warn(rel, f"{exc}; skipped")
+            continue
+        except OSError as exc:
+            ctx.warn(rel, f"cannot read: {exc.strerror or exc}; skipped")
+            continue
+        if not read:
+            ctx.warn(rel, "no extractable text; skipped")
+        documents.extend(read)
+    return documents, ctx.diagnostics

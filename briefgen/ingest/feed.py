@@ -1,0 +1,59 @@
+"""RSS and Atom feeds: one document per entry, dated by the entry's published (or updated) time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import feedparser
+
+from briefgen.ingest import ReadContext, SkipFile
+from briefgen.ingest.article import build_document
+from briefgen.ingest.html import fragment_to_text
+from briefgen.models import Document
+
+
+def _entry_date(entry) -> tuple[date | None, str | None]:
+    for key, label in (("published_parsed", "feed published date"), ("updated_parsed", "feed updated date")):
+        parsed = entry.get(key)
+        if parsed:
+            try:
+                return date(parsed.tm_year, parsed.tm_mon, parsed.tm_mday), label
+            except ValueError:
+                continue
+    return None, None
+
+
+def _entry_body(entry) -> str:
+    contents = entry.get("content") or []
+    best = max((c.get("value", "") for c in contents), key=len, default="")
+    summary = entry.get("summary", "")
+    return fragment_to_text(best if len(best) >= len(summary) else summary)
+
+
+def read(rel: str, data: bytes, ctx: ReadContext) -> Iterator[Document]:
+    parsed = feedparser.parse(data, resolve_relative_uris=False, sanitize_html=True)
+    if parsed.bozo:
+        problem = str(parsed.get("bozo_exception", "malformed feed")).splitlines()[0]
+        if not parsed.entries:
+            raise SkipFile(f"not a readable feed ({problem})")
+        ctx.warn(rel, f"malformed feed ({problem}); the {len(parsed.entries)} entries read before it are used")
+    outlet = parsed.feed.get("title")
+    for index, entry in enumerate(parsed.entries):
+        published, found_by = _entry_date(entry)
+        raw_date = entry.get("published") or entry.get("updated")
+        if published is None and raw_date:
+            ctx.warn(rel, f"entry {index}: date not understood, got {raw_date!r}")
+        document = build_document(
+            rel,
+            ctx,
+            _entry_body(entry),
+            item=index,
+            title=entry.get("title"),
+            url=entry.get("link"),
+            published=published,
+            found_by=found_by,
+            outlet=outlet,
+        )
+        if document:
+            yield document

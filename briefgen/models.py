@@ -1,0 +1,105 @@
+"""Plain data passed between the pipeline stages. No I/O here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """A problem with one input that did not stop the run."""
+
+    path: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else self.path
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Document:
+    """One article, as read from the corpus."""
+
+    path: str  # relative to the corpus folder, with forward slashes
+    item: int | None  # index inside a multi-document file (feed entry, JSONL line)
+    title: str | None
+    url: str | None
+    published: date | None
+    date_found_by: str  # how `published` was determined, shown to editors
+    text: str  # clean text, paragraphs separated by a blank line
+    outlet: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.path if self.item is None else f"{self.path}#{self.item}"
+
+
+@dataclass(frozen=True)
+class Window:
+    start: date
+    end: date
+    described_as: str  # "2025-08-25 to 2025-08-31 (previous week of 2025-09-01)"
+
+    def __contains__(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
+@dataclass(frozen=True)
+class Selection:
+    """A document with the verdict of the select stage."""
+
+    document: Document
+    included: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    title: str | None
+    published: date | None
+    date_found_by: str
+    path: str
+    item: int | None
+    url: str | None
+    outlet: str | None = None
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    text: str
+    date: date | None
+    sources: tuple[str, ...]
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True)
+class Coverage:
+    read: int
+    used: int
+    left_out: tuple[tuple[str, str], ...]  # (document key, reason)
+
+
+@dataclass(frozen=True)
+class Briefing:
+    title: str
+    audience: str
+    audience_title: str
+    window: Window
+    generated_at: datetime
+    marking: str
+    sections: tuple[Section, ...]
+    sources: tuple[Source, ...]
+    coverage: Coverage
+    diagnostics: tuple[Diagnostic, ...] = field(default=())

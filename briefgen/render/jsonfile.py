@@ -1,0 +1,57 @@
+"""The JSON file other tools read (its shape is a contract: see the README)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from briefgen.models import Briefing
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def briefing_dict(briefing: Briefing) -> dict[str, Any]:
+    return {
+        "title": briefing.title,
+        "audience": briefing.audience,
+        "window": {"from": _iso(briefing.window.start), "to": _iso(briefing.window.end)},
+        "generated_at": briefing.generated_at.isoformat(timespec="seconds"),
+        "marking": briefing.marking,
+        "sections": [
+            {
+                "id": section.id,
+                "title": section.title,
+                "items": [
+                    {"id": item.id, "text": item.text, "date": _iso(item.date), "sources": list(item.sources)}
+                    for item in section.items
+                ],
+            }
+            for section in briefing.sections
+        ],
+        "sources": [
+            {
+                "id": source.id,
+                "title": source.title,
+                "published": _iso(source.published),
+                "published_found_by": source.date_found_by,
+                "path": source.path,
+                "item": source.item,
+                "url": source.url,
+                "outlet": source.outlet,
+            }
+            for source in briefing.sources
+        ],
+        "coverage": {
+            "read": briefing.coverage.read,
+            "used": briefing.coverage.used,
+            "left_out": [{"document": key, "reason": why} for key, why in briefing.coverage.left_out],
+        },
+    }
+
+
+def render_json(briefing: Briefing, template_dirs: tuple[Path, ...], template: str) -> bytes:
+    return (json.dumps(briefing_dict(briefing), ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -1,0 +1,41 @@
+"""PDF from the same HTML, by WeasyPrint, with a fetcher that reads only the template folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
+
+from briefgen.models import Briefing
+from briefgen.render.html import render_html_text
+
+
+class TemplateOnlyFetcher(URLFetcher):
+    """Serves `data:` URLs and files inside the template folders; refuses everything else.
+
+    WeasyPrint's default fetcher follows any URL a document names (file://, http://), which would let a
+    crafted document embed local files or reach the network.
+    """
+
+    def __init__(self, allowed: tuple[Path, ...]):
+        super().__init__(timeout=1, allowed_protocols=("data", "file"), allow_redirects=False)
+        self._allowed = tuple(p.resolve() for p in allowed)
+
+    def fetch(self, url, headers=None):
+        parts = urlsplit(url)
+        if parts.scheme == "file":
+            path = Path(unquote(parts.path)).resolve()
+            if not any(path.is_relative_to(folder) for folder in self._allowed) or not path.is_file():
+                raise ValueError(f"refused to read {url}: outside the template folders")
+        elif parts.scheme != "data":
+            raise ValueError(f"refused to fetch {url}: only template files and data: URLs are allowed")
+        return super().fetch(url, headers)
+
+
+def render_pdf(briefing: Briefing, template_dirs: tuple[Path, ...], template: str) -> bytes:
+    markup = render_html_text(briefing, template_dirs, template)
+    document = HTML(string=markup, base_url=str(template_dirs[0]) + "/",
+                    url_fetcher=TemplateOnlyFetcher(template_dirs))
+    return document.write_pdf()

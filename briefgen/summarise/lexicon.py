@@ -1,0 +1,54 @@
+"""Term lists from the topic file, compiled once into matchers.
+
+A term matches as a whole word; a trailing `*` matches any word ending; a term written in capitals
+(an acronym such as MSS or APC) matches only in capitals.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+def _pattern(term: str) -> str:
+    stem = term.rstrip("*")
+    body = re.escape(stem).replace(r"\ ", r"\s+")
+    if term.endswith("*"):
+        body += r"[\w'’-]*"
+    return rf"(?<![\w-]){body}(?![\w])"
+
+
+def _is_acronym(term: str) -> bool:
+    letters = [c for c in term.rstrip("*") if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    terms: tuple[str, ...]
+    folded: re.Pattern[str] | None
+    exact: re.Pattern[str] | None
+
+    @classmethod
+    def of(cls, terms: list[str] | tuple[str, ...]) -> Lexicon:
+        folded = [t for t in terms if not _is_acronym(t)]
+        exact = [t for t in terms if _is_acronym(t)]
+
+        def compile_(group: list[str], flags: int) -> re.Pattern[str] | None:
+            if not group:
+                return None
+            ordered = sorted(group, key=len, reverse=True)  # longest first: "armoured vehicle" before "vehicle"
+            return re.compile("|".join(_pattern(t) for t in ordered), flags)
+
+        return cls(tuple(terms), compile_(folded, re.I), compile_(exact, 0))
+
+    def find(self, text: str) -> list[str]:
+        """The matched spans of text, in order of appearance."""
+        found: list[tuple[int, str]] = []
+        for pattern in (self.folded, self.exact):
+            if pattern is not None:
+                found.extend((m.start(), m.group(0)) for m in pattern.finditer(text))
+        return [word for _, word in sorted(found)]
+
+    def count(self, text: str) -> int:
+        return len(self.find(text))
