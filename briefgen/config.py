@@ -281,15 +281,15 @@ def resolve_window(spec: WindowSpec, as_of: date) -> Window:
         return Window(spec.from_, spec.to, f"{spec.from_} to {spec.to}")
     if spec.last_days is not None:
         start = as_of - timedelta(days=spec.last_days - 1)
-        return Window(start, as_of, f"the {spec.last_days} days to {as_of}")
+        return Window(start, as_of, f"last {spec.last_days} days to {as_of}")
     if spec.period == "previous_week":
         this_monday = as_of - timedelta(days=as_of.weekday())
         start = this_monday - timedelta(days=7)
-        return Window(start, start + timedelta(days=6), f"the week before {as_of} (ISO week Monday-Sunday)")
+        return Window(start, start + timedelta(days=6), f"previous ISO week, Monday to Sunday, as of {as_of}")
     first_of_this_month = as_of.replace(day=1)
     end = first_of_this_month - timedelta(days=1)
     start = end.replace(day=1)
-    return Window(start, end, f"the month before {as_of}")
+    return Window(start, end, f"previous calendar month as of {as_of}")
 
 
 def build_request(

@@ -89,18 +89,22 @@ def _safe_date(year: int, month: int, day: int) -> date | None:
         return None
 
 
-def infer_year(month: int, day: int, weekday: int | None, reference: date) -> date | None:
-    """The latest date not after `reference` with this month and day (and weekday, when given)."""
-    for year in range(reference.year, reference.year - 29, -1):
-        candidate = _safe_date(year, month, day)
-        if candidate is None or candidate > reference:
-            continue
-        if weekday is None or candidate.weekday() == weekday:
-            return candidate
-    return None
+def infer_year(month: int, day: int, weekday: int | None, reference: date, *, nearest: bool = False) -> date | None:
+    """The date with this month and day (and weekday, when given) that a text written on `reference` means.
+
+    By default the latest such date not after `reference` (an article is not dated in the future of the run);
+    with `nearest`, the closest one within a year either side (an article's "on October 2" may lie ahead).
+    """
+    years = range(reference.year + (1 if nearest else 0), reference.year - 29, -1)
+    candidates = [c for y in years if (c := _safe_date(y, month, day)) is not None
+                  and (weekday is None or c.weekday() == weekday)]
+    if nearest:
+        close = [c for c in candidates if weekday is not None or abs((c - reference).days) <= 366]
+        return min(close, key=lambda c: abs((c - reference).days)) if close else None
+    return next((c for c in candidates if c <= reference), None)
 
 
-def _from_match(match: re.Match[str], reference: date) -> tuple[date, bool, bool] | None:
+def _from_match(match: re.Match[str], reference: date, nearest: bool = False) -> tuple[date, bool, bool] | None:
     month = MONTHS[match["month"].lower().rstrip(".")]
     day = int(match["day"])
     weekday_name = match.groupdict().get("weekday")
@@ -108,12 +112,13 @@ def _from_match(match: re.Match[str], reference: date) -> tuple[date, bool, bool
     if match["year"]:
         found = _safe_date(int(match["year"]), month, day)
         return (found, True, weekday is not None) if found else None
-    inferred = infer_year(month, day, weekday, reference)
+    inferred = infer_year(month, day, weekday, reference, nearest=nearest)
     return (inferred, False, weekday is not None) if inferred else None
 
 
-def find_dates(text: str, reference: date) -> list[DateMention]:
-    """Every calendar date the text names, in order; a missing year is inferred from `reference`."""
+def find_dates(text: str, reference: date, *, nearest: bool = False) -> list[DateMention]:
+    """Every calendar date the text names, in order; a missing year is inferred from `reference`
+    (see `infer_year` for `nearest`)."""
     mentions: list[DateMention] = []
     taken: list[range] = []
 
@@ -129,7 +134,7 @@ def find_dates(text: str, reference: date) -> list[DateMention]:
             add(match.start(), match.end(), found, "day", True)
     for pattern in (MONTH_DAY, DAY_MONTH):
         for match in pattern.finditer(text):
-            resolved = _from_match(match, reference)
+            resolved = _from_match(match, reference, nearest)
             if resolved:
                 add(match.start(), match.end(), resolved[0], "day", *resolved[1:])
     for match in MONTH_YEAR.finditer(text):

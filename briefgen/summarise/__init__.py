@@ -120,8 +120,10 @@ def extract(documents: list[Document], topic: TopicFile, section_ids: list[str],
                 continue
             best = max(scores.values())
             section = next(s for s in SPECIFICITY + tuple(section_ids) if scores.get(s) == best)
-            mentioned = [m.day for m in find_dates(sentence.text, reference) if m.precision == "day"]
-            if mentioned:
+            mentioned = [m.day for m in find_dates(sentence.text, reference, nearest=True) if m.precision == "day"]
+            if section == "outlook":
+                when = document.published  # the date of the statement, not of the future it speaks of
+            elif mentioned:
                 when = mentioned[0]
             elif section == "operations":
                 when = lead
