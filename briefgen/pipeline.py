@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from briefgen.config import BuildRequest
@@ -60,7 +60,7 @@ def build(request: BuildRequest, now: datetime | None = None) -> BuildResult:
     surveyed = survey(request)
     section_ids = sorted({s for name in request.audiences for s in config.audiences[name].sections})
     statements = extract(surveyed.included, config.topic, section_ids, request.as_of)
-    generated_at = (now or datetime.now(timezone.utc)).replace(microsecond=0)
+    generated_at = (now or datetime.now(UTC)).replace(microsecond=0)
     coverage = Coverage(
         read=len(surveyed.selections),
         used=0,
