@@ -161,8 +161,15 @@ class BuildRequest:
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """Safe YAML without anchors/aliases: configs never need them, and alias bombs need them."""
+class _StrictLoader(yaml.SafeLoader):
+    """Safe YAML without anchors/aliases (configs never need them; alias bombs do), where dates stay text
+    for the schema to check, and only true/false are booleans (so `on:` and `yes` are not)."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers
+                if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
 
     def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
         if self.check_event(yaml.AliasEvent):
@@ -173,8 +180,12 @@ class _NoAliasLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
+_StrictLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                                    list("tTfF"))
+
+
 def load_yaml(text: str) -> Any:
-    return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - the loader is a SafeLoader
+    return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - the loader is a SafeLoader
 
 
 def _read_yaml_file(path: Path) -> Any:
