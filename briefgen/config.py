@@ -72,8 +72,17 @@ class WindowSpec(Strict):
         return self
 
 
+# Names that end up in file names and HTML ids: no path separators, no dots.
+IDENTIFIER = r"^[a-z][a-z0-9_-]*$"
+FILE_STEM = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+PATTERN_RULES = {
+    IDENTIFIER: "a lower-case name of letters, digits, '-' or '_', starting with a letter",
+    FILE_STEM: "a name of letters, digits, '-', '_' or '.'",
+}
+
+
 class SectionSpec(Strict):
-    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$")]
+    id: Annotated[str, Field(pattern=IDENTIFIER)]
     title: str
 
 
@@ -88,7 +97,7 @@ class AudienceSpec(Strict):
 
 class BriefConfigFile(Strict):
     title: str
-    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+    name: Annotated[str, Field(pattern=FILE_STEM)]
     corpus: str
     topic: str
     output_dir: str = "../out"
@@ -96,7 +105,7 @@ class BriefConfigFile(Strict):
     marking: str = ""
     window: WindowSpec
     sections: list[SectionSpec]
-    audiences: dict[str, AudienceSpec]
+    audiences: dict[Annotated[str, Field(pattern=IDENTIFIER)], AudienceSpec]
 
     @model_validator(mode="after")
     def audiences_name_known_sections(self) -> BriefConfigFile:
@@ -246,7 +255,7 @@ def _describe(error: dict[str, Any], model: type[BaseModel]) -> str:
     elif kind in ("greater_than_equal", "less_than_equal"):
         expected = error["msg"].replace("Input should be ", "a number ")
     elif kind == "string_pattern_mismatch":
-        expected = "a name of letters, digits, '-', '_' or '.'"
+        expected = PATTERN_RULES.get(error["ctx"]["pattern"])
     return f"{path}: expected {expected or error['msg']}, got {value!r}"
 
 

@@ -57,7 +57,7 @@ def build_document(
     found_by: str | None = None,
     outlet: str | None = None,
 ) -> Document | None:
-    where = rel if item is None else f"{rel} (item {item})"
+    entry = "" if item is None else f"item {item}: "
     if len(body) > MAX_TEXT_CHARS:
         ctx.warn(rel, f"text longer than {MAX_TEXT_CHARS} characters; the rest is ignored")
         body = body[:MAX_TEXT_CHARS]
@@ -104,9 +104,9 @@ def build_document(
             latest = max(full, key=lambda m: m.day)
             published, found_by = latest.day, f"inferred from '{latest.text}' in the text"
     if published is None:
-        ctx.warn(rel, f"{where}: no publication date found; kept out of every window")
+        ctx.warn(rel, f"{entry}no publication date found; kept out of every window")
     if not text:
-        ctx.warn(rel, f"{where}: no extractable text; skipped")
+        ctx.warn(rel, f"{entry}no extractable text; skipped")
         return None
     return Document(
         path=rel,

@@ -113,8 +113,8 @@ def read(rel: str, data: bytes, ctx: ReadContext) -> Iterator[Document]:
             "original_date": True,
             "max_date": ctx.reference.isoformat(),
         },
-        as_dict=True,
     )
+    extracted = extracted.as_dict() if extracted is not None else None
     if not extracted or not (extracted.get("text") or "").strip():
         raise SkipFile("no extractable text")
     if published is None and extracted.get("date"):

@@ -29,14 +29,22 @@ def render_all(briefing: Briefing, formats: tuple[str, ...], template_dirs: tupl
     return {fmt: RENDERERS[fmt](briefing, template_dirs, template) for fmt in formats}
 
 
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
 def write_atomically(outputs: dict[Path, bytes]) -> list[Path]:
     """Write each file to a temporary name beside it, then rename: readers never see half a file."""
     staged: list[tuple[Path, Path]] = []
+    mode = 0o666 & ~_umask()  # mkstemp makes 0600 files; outputs get the mode a plain open() would give
     try:
         for target, data in outputs.items():
             target.parent.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
             staged.append((Path(temporary), target))
+            os.chmod(temporary, mode)
             with os.fdopen(handle, "wb") as stream:
                 stream.write(data)
                 stream.flush()
