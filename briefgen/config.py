@@ -90,7 +90,8 @@ class AudienceSpec(Strict):
     title: str
     sections: list[str]
     max_items: Annotated[int, Field(ge=1)] = 12
-    max_words: Annotated[int, Field(ge=20)] | None = None
+    max_words: Annotated[int, Field(ge=20)] | None = None  # all item text, key points included
+    key_points: Annotated[int, Field(ge=0, le=10)] = 5
     template: str = "briefing.html"
     formats: list[Format] = list(FORMATS)
 
@@ -127,6 +128,13 @@ class SectionCues(Strict):
     requires_any: list[str] = []
 
 
+class Watch(Strict):
+    """A kind of report that must always be carried: a sentence naming a term of every group."""
+
+    name: str
+    all_of: list[list[str]]
+
+
 class TopicFile(Strict):
     name: str
     relevance: list[str]
@@ -134,6 +142,10 @@ class TopicFile(Strict):
     entities: dict[str, list[str]]
     sections: dict[str, SectionCues]
     forward_looking: list[str]
+    outcomes: dict[str, list[str]] = {}
+    statuses: dict[str, list[str]] = {}
+    watch: list[Watch] = []
+    tie_order: list[str] = []  # where a sentence fits two sections equally, the earlier one takes it
     host_nations: list[str] = []  # where the mission operates: never listed as a contributor
 
 

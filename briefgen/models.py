@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,9 @@ class Item:
     date: date | None
     sources: tuple[str, ...]
     score: float = 0.0
+    fields: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    conflict: bool = False
+    note: str | None = None  # names the differing figures when `conflict`
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,7 @@ class Briefing:
     generated_at: datetime
     marking: str
     sections: tuple[Section, ...]
+    key_points: tuple[Item, ...]
     sources: tuple[Source, ...]
     coverage: Coverage
     diagnostics: tuple[Diagnostic, ...] = field(default=())

@@ -59,7 +59,7 @@ def build(request: BuildRequest, now: datetime | None = None) -> BuildResult:
     check_templates(request)
     surveyed = survey(request)
     section_ids = sorted({s for name in request.audiences for s in config.audiences[name].sections})
-    statements = extract(surveyed.included, config.topic, section_ids, request.as_of)
+    facts = extract(surveyed.included, config.topic, section_ids, request.as_of)
     generated_at = (now or datetime.now(UTC)).replace(microsecond=0)
     coverage = Coverage(
         read=len(surveyed.selections),
@@ -69,7 +69,7 @@ def build(request: BuildRequest, now: datetime | None = None) -> BuildResult:
     briefings, outputs = [], {}
     for name in request.audiences:
         audience = config.audiences[name]
-        sections, sources = compose(statements, audience, config.sections)
+        sections, key_points, sources = compose(facts, audience, config.sections)
         briefing = Briefing(
             title=config.title,
             audience=name,
@@ -78,6 +78,7 @@ def build(request: BuildRequest, now: datetime | None = None) -> BuildResult:
             generated_at=generated_at,
             marking=config.marking,
             sections=sections,
+            key_points=key_points,
             sources=sources,
             coverage=Coverage(coverage.read, len(surveyed.included), coverage.left_out),
             diagnostics=surveyed.diagnostics,

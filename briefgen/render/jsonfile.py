@@ -7,11 +7,19 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from briefgen.models import Briefing
+from briefgen.models import Briefing, Item
 
 
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
+
+
+def item_dict(item: Item) -> dict[str, Any]:
+    entry = {"id": item.id, "text": item.text, "date": _iso(item.date), "sources": list(item.sources),
+             "fields": item.fields}
+    if item.conflict:
+        entry.update(conflict=True, note=item.note)
+    return entry
 
 
 def briefing_dict(briefing: Briefing) -> dict[str, Any]:
@@ -25,13 +33,11 @@ def briefing_dict(briefing: Briefing) -> dict[str, Any]:
             {
                 "id": section.id,
                 "title": section.title,
-                "items": [
-                    {"id": item.id, "text": item.text, "date": _iso(item.date), "sources": list(item.sources)}
-                    for item in section.items
-                ],
+                "items": [item_dict(item) for item in section.items],
             }
             for section in briefing.sections
         ],
+        "key_points": [item_dict(item) for item in briefing.key_points],
         "sources": [
             {
                 "id": source.id,

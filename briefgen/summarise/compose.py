@@ -1,0 +1,187 @@
+"""Composition: facts -> one audience's sections and key points, within its item and word budgets.
+
+The same fact from several articles becomes one item citing all of them; where they give different
+figures for the same thing, the item keeps its own sentence, cites every source and is flagged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from briefgen.config import AudienceSpec, SectionSpec
+from briefgen.models import Document, Item, Section, Source
+from briefgen.summarise.extract import Fact, quantities
+
+SAME_TEXT = 0.5  # word overlap above which two sentences say the same thing
+SAME_EVENT = 0.2  # lower overlap that still counts when date and named entities agree
+SUBORDINATE = re.compile(
+    r",\s+(?:days after|weeks after|after|as|while|which|who|where|with|according to|amid|following|before|"
+    r"despite|even as|prompting|including|in a move|a statement|officials said|said)\b"
+)
+
+
+def content_words(text: str) -> frozenset[str]:
+    return frozenset(w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 3 or w.isdigit())
+
+
+def overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+@dataclass
+class Draft:
+    """A fact and the other reports of it, while an audience's edition is being put together."""
+
+    lead: Fact
+    reports: list[Fact]
+
+    @property
+    def documents(self) -> list[Document]:
+        return list(dict.fromkeys(f.document for f in self.reports))
+
+    @property
+    def words(self) -> int:
+        return len(self.lead.text.split())
+
+
+def same_fact(a: Fact, b: Fact) -> bool:
+    if a.section != b.section:
+        return False
+    similarity = overlap(content_words(a.text), content_words(b.text))
+    if similarity >= SAME_TEXT:
+        return True
+    shared = a.key_terms & b.key_terms
+    return (a.document != b.document and a.date is not None and a.date == b.date and len(shared) >= 2
+            and similarity >= SAME_EVENT)
+
+
+def merge(facts: list[Fact]) -> list[Draft]:
+    """Group reports of the same fact; the strongest report leads."""
+    drafts: list[Draft] = []
+    for fact in sorted(facts, key=lambda f: (-f.score, f.document.key, f.position)):
+        home = next((d for d in drafts if any(same_fact(r, fact) for r in d.reports)), None)
+        if home is None:
+            drafts.append(Draft(fact, [fact]))
+        else:
+            home.reports.append(fact)
+    return drafts
+
+
+def conflict_note(draft: Draft, cite: dict[str, str]) -> str | None:
+    """Name the figures when reports of one fact count the same thing differently."""
+    by_thing: dict[str, dict[str, list[str]]] = {}
+    for report in draft.reports:
+        for amount in quantities(report.text, []):
+            thing = amount["of"].split()[-1].lower().rstrip("s")
+            by_thing.setdefault(thing, {}).setdefault(amount["value"].lower(), []).append(cite[report.document.key])
+    for thing, values in by_thing.items():
+        if len(values) > 1 and len({s for ids in values.values() for s in ids}) > 1:
+            figures = "; ".join(f"{value} [{', '.join(dict.fromkeys(ids))}]" for value, ids in values.items())
+            return f"Sources differ on the number of {thing}s: {figures}."
+    return None
+
+
+def shorten(text: str, min_words: int = 8) -> str:
+    """The main clause of a long sentence, for key points: cut before a trailing subordinate clause."""
+    for match in SUBORDINATE.finditer(text):
+        head = text[: match.start()]
+        if len(head.split()) >= min_words and head.count("“") == head.count("”") and head.count('"') % 2 == 0:
+            return head.rstrip(" ,;:") + "."
+    return text
+
+
+def item_id(section: str, text: str) -> str:
+    digest = hashlib.sha1(f"{section}\n{' '.join(text.lower().split())}".encode()).hexdigest()
+    return f"{section}-{digest[:10]}"
+
+
+def _fit(chosen: dict[str, list[Draft]], key_points: list[Draft], max_words: int | None) -> None:
+    """Drop the weakest items until the edition (key points included) fits its word budget.
+
+    A watched fact and each section's strongest item are kept; key points go before section items do.
+    """
+    if max_words is None:
+        return
+
+    def total() -> int:
+        return sum(d.words for drafts in chosen.values() for d in drafts) + sum(
+            len(shorten(d.lead.text).split()) for d in key_points)
+
+    while total() > max_words:
+        droppable = [(d.lead.score, s, d) for s, drafts in chosen.items() for d in drafts[1:]
+                     if not d.lead.watched]
+        if key_points and (not droppable or len(key_points) > 3):
+            key_points.pop()
+            continue
+        if not droppable:
+            return
+        _, section, weakest = min(droppable, key=lambda t: t[0])
+        chosen[section].remove(weakest)
+
+
+def compose(
+    facts: list[Fact], audience: AudienceSpec, sections: tuple[SectionSpec, ...]
+) -> tuple[tuple[Section, ...], tuple[Item, ...], tuple[Source, ...]]:
+    """The audience's sections (in its order), its key points, and the sources they cite."""
+    drafts = merge(facts)
+    chosen: dict[str, list[Draft]] = {}
+    for section_id in audience.sections:
+        own = sorted((d for d in drafts if d.lead.section == section_id), key=lambda d: -d.lead.score)
+        watched = [d for d in own if d.lead.watched]
+        rest = [d for d in own if not d.lead.watched]
+        chosen[section_id] = (watched + rest)[: max(audience.max_items, len(watched))]
+    leaders = [drafts[0] for drafts in chosen.values() if drafts]
+    runners = sorted((d for drafts in chosen.values() for d in drafts[1:]), key=lambda d: -d.lead.score)
+    key_points = sorted(leaders, key=lambda d: -d.lead.score)[: audience.key_points]
+    key_points += runners[: audience.key_points - len(key_points)]
+    _fit(chosen, key_points, audience.max_words)
+
+    sources: dict[str, Source] = {}
+    for drafts_of_section in chosen.values():
+        for draft in sorted(drafts_of_section, key=_reading_order):
+            for document in draft.documents:
+                sources.setdefault(document.key, _source(document, f"s{len(sources) + 1}"))
+    cite = {key: source.id for key, source in sources.items()}
+
+    def item(draft: Draft, text: str, section: str) -> Item:
+        note = conflict_note(draft, cite)
+        return Item(
+            id=item_id(section, text),
+            text=text,
+            date=draft.lead.date,
+            sources=tuple(cite[d.key] for d in draft.documents),
+            score=draft.lead.score,
+            fields=draft.lead.fields,
+            conflict=note is not None,
+            note=note,
+        )
+
+    titles = {s.id: s.title for s in sections}
+    built = tuple(
+        Section(section_id, titles[section_id],
+                tuple(item(d, d.lead.text, section_id) for d in sorted(picked, key=_reading_order)))
+        for section_id, picked in chosen.items()
+    )
+    points = tuple(item(d, shorten(d.lead.text), "key-point") for d in key_points)
+    return built, points, tuple(sources.values())
+
+
+def _reading_order(draft: Draft) -> tuple[bool, date, str, int]:
+    """Date order within a section, undated items last."""
+    return (draft.lead.date is None, draft.lead.date or date.max, draft.lead.document.key, draft.lead.position)
+
+
+def _source(document: Document, source_id: str) -> Source:
+    return Source(
+        id=source_id,
+        title=document.title,
+        published=document.published,
+        date_found_by=document.date_found_by,
+        path=document.path,
+        item=document.item,
+        url=document.url,
+        outlet=document.outlet,
+    )
