@@ -41,6 +41,11 @@ def render_docx(briefing: Briefing, template_dirs: tuple[Path, ...], template: s
         style="Subtitle",
     )
     numbers = citation_numbers(briefing)
+    if briefing.key_points:
+        document.add_heading("Key points", level=1)
+        for item in briefing.key_points:
+            paragraph = document.add_paragraph(style="List Bullet")
+            paragraph.add_run(f"{item.text} {citation_marker(item.sources, numbers)}")
     for section in briefing.sections:
         document.add_heading(section.title, level=1)
         if not section.items:
@@ -51,6 +56,9 @@ def render_docx(briefing: Briefing, template_dirs: tuple[Path, ...], template: s
                 paragraph.add_run(f"{display_date(item.date)}: ").bold = True
             paragraph.add_run(item.text)
             paragraph.add_run(f" {citation_marker(item.sources, numbers)}")
+            if item.conflict:
+                flag = paragraph.add_run(f" Conflicting figures: {item.note}")
+                flag.italic = True
 
     document.add_heading("Sources", level=1)
     for number, source in enumerate(briefing.sources, start=1):

@@ -39,12 +39,16 @@ class Draft:
     reports: list[Fact]
 
     @property
+    def text(self) -> str:
+        return self.lead.text
+
+    @property
     def documents(self) -> list[Document]:
         return list(dict.fromkeys(f.document for f in self.reports))
 
     @property
     def words(self) -> int:
-        return len(self.lead.text.split())
+        return len(self.text.split())
 
 
 def same_fact(a: Fact, b: Fact) -> bool:
@@ -70,16 +74,17 @@ def merge(facts: list[Fact]) -> list[Draft]:
     return drafts
 
 
-def conflict_note(draft: Draft, cite: dict[str, str]) -> str | None:
+def conflict_note(draft: Draft, cite: dict[str, int]) -> str | None:
     """Name the figures when reports of one fact count the same thing differently."""
-    by_thing: dict[str, dict[str, list[str]]] = {}
+    by_thing: dict[str, dict[str, list[int]]] = {}
     for report in draft.reports:
         for amount in quantities(report.text, []):
             thing = amount["of"].split()[-1].lower().rstrip("s")
             by_thing.setdefault(thing, {}).setdefault(amount["value"].lower(), []).append(cite[report.document.key])
     for thing, values in by_thing.items():
         if len(values) > 1 and len({s for ids in values.values() for s in ids}) > 1:
-            figures = "; ".join(f"{value} [{', '.join(dict.fromkeys(ids))}]" for value, ids in values.items())
+            figures = "; ".join(f"{value} [{', '.join(str(n) for n in dict.fromkeys(ids))}]"
+                                for value, ids in values.items())
             return f"Sources differ on the number of {thing}s: {figures}."
     return None
 
@@ -108,7 +113,7 @@ def _fit(chosen: dict[str, list[Draft]], key_points: list[Draft], max_words: int
 
     def total() -> int:
         return sum(d.words for drafts in chosen.values() for d in drafts) + sum(
-            len(shorten(d.lead.text).split()) for d in key_points)
+            len(shorten(d.text).split()) for d in key_points)
 
     while total() > max_words:
         droppable = [(d.lead.score, s, d) for s, drafts in chosen.items() for d in drafts[1:]
@@ -145,9 +150,10 @@ def compose(
             for document in draft.documents:
                 sources.setdefault(document.key, _source(document, f"s{len(sources) + 1}"))
     cite = {key: source.id for key, source in sources.items()}
+    numbers = {key: number for number, key in enumerate(sources, start=1)}
 
     def item(draft: Draft, text: str, section: str) -> Item:
-        note = conflict_note(draft, cite)
+        note = conflict_note(draft, numbers)
         return Item(
             id=item_id(section, text),
             text=text,
@@ -162,10 +168,10 @@ def compose(
     titles = {s.id: s.title for s in sections}
     built = tuple(
         Section(section_id, titles[section_id],
-                tuple(item(d, d.lead.text, section_id) for d in sorted(picked, key=_reading_order)))
+                tuple(item(d, d.text, section_id) for d in sorted(picked, key=_reading_order)))
         for section_id, picked in chosen.items()
     )
-    points = tuple(item(d, shorten(d.lead.text), "key-point") for d in key_points)
+    points = tuple(item(d, shorten(d.text), "key-point") for d in key_points)
     return built, points, tuple(sources.values())
 
 

@@ -37,8 +37,8 @@ QUANTITY = re.compile(
     r"(?P<words>(?:\s+[\w'’-]+){1,3})",
     re.I,
 )
-TIME_OF_DAY = re.compile(r"^\s*(?:a\.?m\.?|p\.?m\.?|am|pm|o'clock|hours?|minutes?|days?|weeks?|months?|years?|"
-                         r"per ?cent|percent|%)\b", re.I)
+TIME_OF_DAY = re.compile(r"\s*(?:a\.?m\.?|p\.?m\.?|am|pm|o'clock|hours?|minutes?|days?|weeks?|months?|years?|"
+                         r"per ?cent|percent|%)(?!\w)", re.I)
 ROLE = re.compile(
     r"(?P<role>(?:(?:[A-Z][\w'’.-]*|of|the)\s+){0,4}(?:Director[- ]General|Force Commander|Commander|President|"
     r"Prime Minister|Minister|Secretary(?:-General)?|Ambassador|Chief|Spokes(?:person|man|woman)|General|"
@@ -58,6 +58,8 @@ HORIZON = re.compile(
     r"August|September|October|November|December)|before [A-Z]\w+ \d{1,2}|long haul|for years)\b",
     re.I,
 )
+FUNCTION_WORDS = {"of", "the", "a", "an", "in", "on", "at", "to", "for", "from", "by", "with", "and", "or", "were",
+                  "was", "are", "is", "would", "will", "had", "have", "has", "that", "who", "which", "as"}
 MIN_WORDS, MAX_WORDS = 6, 70
 
 
@@ -117,18 +119,24 @@ def quantities(text: str, skip: list[range]) -> list[dict[str, Any]]:
     """Numbers with what they count and their qualifier: "nearly 1,000 Kenyan officers", "two more MaxxPros"."""
     found = []
     for match in QUANTITY.finditer(text):
-        if any(match.start("value") in span for span in skip) or TIME_OF_DAY.match(match["words"]):
+        if any(match.start("value") in span for span in skip) or TIME_OF_DAY.match(text, match.end("value")):
             continue
         value = match["value"]
         if re.fullmatch(r"(?:19|20)\d\d", value):
             continue  # a year
-        words = match["words"].split()
+        words = []
+        for word in match["words"].split():
+            if word.lower().strip(",.;:") in FUNCTION_WORDS:
+                break
+            words.append(word)
+            if word[-1:] in ",.;:":
+                break
         found.append({
             "value": value,
             "qualifier": (match["qualifier"] or "").lower() or None,
             "more": bool(match["more"]),
             "of": " ".join(words).strip(",.;:"),
-            "text": match.group(0).strip().strip(",.;:"),
+            "text": " ".join(p for p in (match["qualifier"], value, match["more"], *words) if p).strip(",.;:"),
         })
     return found
 
@@ -200,11 +208,13 @@ def _fields(section: str, text: str, common: dict[str, Any], matchers: TopicMatc
     if section == "nations":
         personnel_terms = {t.lower() for t in matchers.entity("personnel", text)}
         personnel = [q["text"] for q in amounts if any(t in q["of"].lower() for t in personnel_terms)]
+        status = _first_status(text, matchers, ("pledged",), "")
+        if not status and common["modality"] != "done":
+            status = "announced"  # a stated intention ("would arrive in September") is not an arrival
         return {
             "nations": nations,
             "personnel": personnel,
-            "status": _first_status(text, matchers, ("pledged", "arrived", "announced", "deployed"),
-                                    common["modality"]),
+            "status": status or _first_status(text, matchers, ("arrived", "announced", "deployed"), "reported"),
         }
     horizon = HORIZON.search(text)
     actors = nations + matchers.entity("mission", text) + matchers.entity("police", text)
