@@ -90,7 +90,7 @@ def test_pdf_says_what_the_json_says(built):
 def test_docx_headings_are_the_section_titles(built):
     document = built["docx"]
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
-    assert headings == [*SECTION_TITLES.values(), "Sources"]
+    assert headings == ["Key points", *SECTION_TITLES.values(), "Sources"]
     assert document.core_properties.title == "Test briefing"
     assert document.sections[0].header.paragraphs[0].text == MARKING
 
