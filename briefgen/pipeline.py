@@ -13,7 +13,7 @@ from briefgen.models import Briefing, Coverage, Diagnostic, Document, Selection
 from briefgen.render import render_all, write_atomically
 from briefgen.render.html import environment, load_template
 from briefgen.select import select
-from briefgen.summarise import compose, extract
+from briefgen.summarise import compose, extract, merge
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ def build(request: BuildRequest, now: datetime | None = None) -> BuildResult:
     check_templates(request)
     surveyed = survey(request)
     section_ids = sorted({s for name in request.audiences for s in config.audiences[name].sections})
-    facts = extract(surveyed.included, config.topic, section_ids, request.as_of)
+    drafts = merge(extract(surveyed.included, config.topic, section_ids, request.as_of))
     generated_at = (now or datetime.now(UTC)).replace(microsecond=0)
     coverage = Coverage(
         read=len(surveyed.selections),
@@ -69,7 +69,7 @@ def build(request: BuildRequest, now: datetime | None = None) -> BuildResult:
     briefings, outputs = [], {}
     for name in request.audiences:
         audience = config.audiences[name]
-        sections, key_points, sources = compose(facts, audience, config.sections)
+        sections, key_points, sources = compose(drafts, audience, config.sections)
         briefing = Briefing(
             title=config.title,
             audience=name,

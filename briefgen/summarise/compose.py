@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
 
@@ -17,14 +18,12 @@ from briefgen.summarise.extract import Fact, quantities
 
 SAME_TEXT = 0.5  # word overlap above which two sentences say the same thing
 SAME_EVENT = 0.2  # lower overlap that still counts when date and named entities agree
+RARE_WORDS = 4
+CANDIDATES = 64
 SUBORDINATE = re.compile(
     r",\s+(?:days after|weeks after|after|as|while|which|who|where|with|according to|amid|following|before|"
     r"despite|even as|prompting|including|in a move|a statement|officials said|said)\b"
 )
-
-
-def content_words(text: str) -> frozenset[str]:
-    return frozenset(w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 3 or w.isdigit())
 
 
 def overlap(a: frozenset[str], b: frozenset[str]) -> float:
@@ -54,7 +53,7 @@ class Draft:
 def same_fact(a: Fact, b: Fact) -> bool:
     if a.section != b.section:
         return False
-    similarity = overlap(content_words(a.text), content_words(b.text))
+    similarity = overlap(a.words, b.words)
     if similarity >= SAME_TEXT:
         return True
     shared = a.key_terms & b.key_terms
@@ -63,14 +62,29 @@ def same_fact(a: Fact, b: Fact) -> bool:
 
 
 def merge(facts: list[Fact]) -> list[Draft]:
-    """Group reports of the same fact; the strongest report leads."""
+    """Group reports of the same fact; the strongest report leads.
+
+    Comparing every pair is quadratic, so a fact is compared only with drafts that share one of its rarest
+    words (two sentences saying the same thing share those) or its date and a named entity; and with at
+    most CANDIDATES of them, the most recent first.
+    """
+    frequency = Counter(word for fact in facts for word in fact.words)
     drafts: list[Draft] = []
+    index: dict[tuple, list[int]] = defaultdict(list)
     for fact in sorted(facts, key=lambda f: (-f.score, f.document.key, f.position)):
-        home = next((d for d in drafts if any(same_fact(r, fact) for r in d.reports)), None)
+        keys = [(fact.section, word) for word in sorted(fact.words, key=lambda w: (frequency[w], w))[:RARE_WORDS]]
+        if fact.date is not None:
+            keys += [(fact.section, fact.date, term) for term in sorted(fact.key_terms)]
+        candidates = sorted({n for key in keys for n in index[key][-CANDIDATES:]}, reverse=True)[:CANDIDATES]
+        home = next((n for n in candidates if any(same_fact(r, fact) for r in drafts[n].reports[:4])), None)
         if home is None:
+            home = len(drafts)
             drafts.append(Draft(fact, [fact]))
         else:
-            home.reports.append(fact)
+            drafts[home].reports.append(fact)
+        for key in keys:
+            if not index[key] or index[key][-1] != home:
+                index[key].append(home)
     return drafts
 
 
@@ -128,10 +142,9 @@ def _fit(chosen: dict[str, list[Draft]], key_points: list[Draft], max_words: int
 
 
 def compose(
-    facts: list[Fact], audience: AudienceSpec, sections: tuple[SectionSpec, ...]
+    drafts: list[Draft], audience: AudienceSpec, sections: tuple[SectionSpec, ...]
 ) -> tuple[tuple[Section, ...], tuple[Item, ...], tuple[Source, ...]]:
     """The audience's sections (in its order), its key points, and the sources they cite."""
-    drafts = merge(facts)
     chosen: dict[str, list[Draft]] = {}
     for section_id in audience.sections:
         own = sorted((d for d in drafts if d.lead.section == section_id), key=lambda d: -d.lead.score)

@@ -75,6 +75,7 @@ class Fact:
     position: int  # sentence number in its document, for stable ordering
     fields: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     key_terms: frozenset[str] = frozenset()  # entities named, case-folded: what "the same fact" is judged on
+    words: frozenset[str] = frozenset()  # content words, for comparing reports
     watched: bool = False  # matches a topic watch: always carried
 
 
@@ -139,6 +140,10 @@ def quantities(text: str, skip: list[range]) -> list[dict[str, Any]]:
             "text": " ".join(p for p in (match["qualifier"], value, match["more"], *words) if p).strip(",.;:"),
         })
     return found
+
+
+def content_words(text: str) -> frozenset[str]:
+    return frozenset(w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 3 or w.isdigit())
 
 
 def people(text: str) -> list[dict[str, str]]:
@@ -284,6 +289,7 @@ def extract(documents: list[Document], topic: TopicFile, section_ids: list[str],
                 fields={**_fields(section, text, common, matchers), "people": common["people"],
                         "modality": common["modality"]},
                 key_terms=key_terms,
+                words=content_words(text),
                 watched=watched,
             ))
     return facts

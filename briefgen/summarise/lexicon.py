@@ -15,7 +15,7 @@ def _pattern(term: str) -> str:
     body = re.escape(stem).replace(r"\ ", r"\s+")
     if term.endswith("*"):
         body += r"[\w'’-]*"
-    return rf"(?<![\w-]){body}(?![\w])"
+    return body
 
 
 def _is_acronym(term: str) -> bool:
@@ -38,7 +38,8 @@ class Lexicon:
             if not group:
                 return None
             ordered = sorted(group, key=len, reverse=True)  # longest first: "armoured vehicle" before "vehicle"
-            return re.compile("|".join(_pattern(t) for t in ordered), flags)
+            # one boundary check around the whole alternation lets the regex engine skip quickly by first letter
+            return re.compile(r"(?<![\w-])(?:" + "|".join(_pattern(t) for t in ordered) + r")(?!\w)", flags)
 
         return cls(tuple(terms), compile_(folded, re.I), compile_(exact, 0))
 
