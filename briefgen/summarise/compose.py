@@ -93,6 +93,8 @@ def conflict_note(draft: Draft, cite: dict[str, int]) -> str | None:
     by_thing: dict[str, dict[str, list[int]]] = {}
     for report in draft.reports:
         for amount in quantities(report.text, []):
+            if not amount["of"]:
+                continue  # "at least three of the ...": nothing named to compare
             thing = amount["of"].split()[-1].lower().rstrip("s")
             by_thing.setdefault(thing, {}).setdefault(amount["value"].lower(), []).append(cite[report.document.key])
     for thing, values in by_thing.items():
