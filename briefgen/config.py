@@ -133,6 +133,7 @@ class Watch(Strict):
 
     name: str
     all_of: list[list[str]]
+    section: str | None = None  # where such a report is filed, whatever other cues it carries
 
 
 class TopicFile(Strict):

@@ -20,6 +20,7 @@ SAME_TEXT = 0.5  # word overlap above which two sentences say the same thing
 SAME_EVENT = 0.2  # lower overlap that still counts when date and named entities agree
 RARE_WORDS = 4
 CANDIDATES = 64
+WATCHED_KEPT = 2  # per section
 SUBORDINATE = re.compile(
     r",\s+(?:days after|weeks after|after|as|while|which|who|where|with|according to|amid|following|before|"
     r"despite|even as|prompting|including|in a move|a statement|officials said|said)\b"
@@ -119,10 +120,12 @@ def item_id(section: str, text: str) -> str:
     return f"{section}-{digest[:10]}"
 
 
-def _fit(chosen: dict[str, list[Draft]], key_points: list[Draft], max_words: int | None) -> None:
+def _fit(chosen: dict[str, list[Draft]], key_points: list[Draft], protected: list[Draft],
+         max_words: int | None) -> None:
     """Drop the weakest items until the edition (key points included) fits its word budget.
 
-    A watched fact and each section's strongest item are kept; key points go before section items do.
+    Protected (watched) items and each section's strongest item are kept; key points go before section
+    items do, down to three; items go from the fullest section first.
     """
     if max_words is None:
         return
@@ -133,13 +136,15 @@ def _fit(chosen: dict[str, list[Draft]], key_points: list[Draft], max_words: int
 
     while total() > max_words:
         droppable = [(d.lead.score, s, d) for s, drafts in chosen.items() for d in drafts[1:]
-                     if not d.lead.watched]
+                     if all(d is not p for p in protected)]
         if key_points and (not droppable or len(key_points) > 3):
             key_points.pop()
             continue
         if not droppable:
             return
-        _, section, weakest = min(droppable, key=lambda t: t[0])
+        # take from the fullest section first, so that no section crowds the others out of the budget
+        fullest = max(len(chosen[s]) for _, s, _ in droppable)
+        _, section, weakest = min((t for t in droppable if len(chosen[t[1]]) == fullest), key=lambda t: t[0])
         chosen[section].remove(weakest)
 
 
@@ -148,16 +153,19 @@ def compose(
 ) -> tuple[tuple[Section, ...], tuple[Item, ...], tuple[Source, ...]]:
     """The audience's sections (in its order), its key points, and the sources they cite."""
     chosen: dict[str, list[Draft]] = {}
+    protected: list[Draft] = []
     for section_id in audience.sections:
         own = sorted((d for d in drafts if d.lead.section == section_id), key=lambda d: -d.lead.score)
-        watched = [d for d in own if d.lead.watched]
-        rest = [d for d in own if not d.lead.watched]
-        chosen[section_id] = (watched + rest)[: max(audience.max_items, len(watched))]
+        # the strongest watched reports always surface; further ones compete like any other item
+        kept = [d for d in own if d.lead.watched][:WATCHED_KEPT]
+        protected += kept
+        rest = [d for d in own if all(d is not k for k in kept)]
+        chosen[section_id] = (kept + rest)[: max(audience.max_items, len(kept))]
     leaders = [drafts[0] for drafts in chosen.values() if drafts]
     runners = sorted((d for drafts in chosen.values() for d in drafts[1:]), key=lambda d: -d.lead.score)
     key_points = sorted(leaders, key=lambda d: -d.lead.score)[: audience.key_points]
     key_points += runners[: audience.key_points - len(key_points)]
-    _fit(chosen, key_points, audience.max_words)
+    _fit(chosen, key_points, protected, audience.max_words)
 
     sources: dict[str, Source] = {}
     for drafts_of_section in chosen.values():

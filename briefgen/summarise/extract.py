@@ -76,7 +76,7 @@ class Fact:
     fields: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     key_terms: frozenset[str] = frozenset()  # entities named, case-folded: what "the same fact" is judged on
     words: frozenset[str] = frozenset()  # content words, for comparing reports
-    watched: bool = False  # matches a topic watch: always carried
+    watched: bool = False  # matches a topic watch: the strongest such reports are always carried
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ class TopicMatchers:
     forward: Lexicon
     outcomes: dict[str, Lexicon]
     statuses: dict[str, Lexicon]
-    watches: tuple[tuple[Lexicon, ...], ...]
+    watches: tuple[tuple[str | None, tuple[Lexicon, ...]], ...]  # (section it files under, term groups)
     host_nations: frozenset[str]
 
     @classmethod
@@ -101,7 +101,7 @@ class TopicMatchers:
             forward=Lexicon.of(topic.forward_looking),
             outcomes={name: Lexicon.of(terms) for name, terms in topic.outcomes.items()},
             statuses={name: Lexicon.of(terms) for name, terms in topic.statuses.items()},
-            watches=tuple(tuple(Lexicon.of(group) for group in watch.all_of) for watch in topic.watch),
+            watches=tuple((w.section, tuple(Lexicon.of(group) for group in w.all_of)) for w in topic.watch),
             host_nations=frozenset(topic.host_nations),
         )
 
@@ -170,8 +170,8 @@ def _section_scores(text: str, present: set[str], matchers: TopicMatchers, secti
         if cues is None or (required and not present.intersection(required)):
             continue
         hits = cues.count(text)
-        if section == "outlook":
-            hits += matchers.forward.count(text)
+        if section == "outlook" and not matchers.forward.count(text):
+            hits = hits if hits >= 2 else 0  # a statement about the future says so
         if hits:
             scores[section] = float(hits)
     return scores
@@ -250,6 +250,9 @@ def extract(documents: list[Document], topic: TopicFile, section_ids: list[str],
             if nations:
                 present.add("nations")
             scores = _section_scores(text, present, matchers, section_ids)
+            watch = next((w for w in matchers.watches if all(group.count(text) for group in w[1])), None)
+            if watch and watch[0] in section_ids:
+                scores[watch[0]] = max(scores.values(), default=1.0) + 1.0
             if not scores:
                 continue
             best = max(scores.values())
@@ -275,7 +278,7 @@ def extract(documents: list[Document], topic: TopicFile, section_ids: list[str],
             weight += 1.0 if position == 0 else 0.5 if position < 3 else 0.0
             if _quote_speaker_unnamed(sentence, paragraphs[sentence.paragraph]):
                 weight *= 0.2
-            watched = any(all(group.count(text) for group in watch) for watch in matchers.watches)
+            watched = watch is not None
             key_terms = frozenset(
                 t.lower() for group in ("places", "equipment", "gangs") for t in matchers.entity(group, text)
             ) | frozenset(n.lower() for n in nations)
@@ -284,7 +287,7 @@ def extract(documents: list[Document], topic: TopicFile, section_ids: list[str],
                 text=text,
                 date=when,
                 document=document,
-                score=round(weight + (5.0 if watched else 0.0), 3),
+                score=round(weight + (2.0 if watched else 0.0), 3),
                 position=position,
                 fields={**_fields(section, text, common, matchers), "people": common["people"],
                         "modality": common["modality"]},
