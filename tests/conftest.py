@@ -129,3 +129,58 @@ def files_under(folder: Path) -> list[Path]:
     if not folder.exists():
         return []
     return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+# --- Summariser helpers (test_segment, test_extract, test_compose, test_summarise_cli) ---------------------
+
+AS_OF = "2025-09-01"
+
+
+def config_with_executive(**limits: object) -> str:
+    """config_text() whose executive audience also carries `limits` (max_words, key_points, max_items...)."""
+    text = config_text()
+    executive = "  executive:\n    title: Executive edition\n    sections: [operations, equipment, nations, outlook]\n"
+    assert executive in text
+    lines = {"max_items": 3, **limits}
+    body = "".join(f"    {key}: {value}\n" for key, value in lines.items())
+    return text.replace(executive + "    max_items: 3\n", executive + body)
+
+
+def read_inline_corpus(folder: Path, files: dict[str, str], *, config: str | None = None):
+    """Write `files` into folder/corpus and a config (default config_text()) into folder; return the loaded
+    config and the documents the real readers make of the corpus."""
+    from datetime import date
+
+    from briefgen.config import load_config
+    from briefgen.ingest import read_corpus
+
+    for name, content in files.items():
+        write(folder / "corpus" / name, content)
+    loaded = load_config(write(folder / "brief.yaml", config or config_text()))
+    documents, _ = read_corpus(folder / "corpus", date.fromisoformat(AS_OF))
+    return loaded, documents
+
+
+def extract_inline(folder: Path, files: dict[str, str], *, config: str | None = None):
+    """The facts briefgen.summarise.extract finds in an inline corpus, with the real topic file."""
+    from datetime import date
+
+    from briefgen.summarise import extract
+
+    loaded, documents = read_inline_corpus(folder, files, config=config)
+    section_ids = sorted({s for audience in loaded.audiences.values() for s in audience.sections})
+    return extract(documents, loaded.topic, section_ids, date.fromisoformat(AS_OF))
+
+
+def compose_inline(folder: Path, files: dict[str, str], audience: str, *, config: str | None = None):
+    """One audience's (sections, key_points, sources) from an inline corpus, plus its documents by key:
+    extract -> merge -> compose, as the pipeline runs them."""
+    from datetime import date
+
+    from briefgen.summarise import compose, extract, merge
+
+    loaded, documents = read_inline_corpus(folder, files, config=config)
+    section_ids = sorted({s for spec in loaded.audiences.values() for s in spec.sections})
+    facts = extract(documents, loaded.topic, section_ids, date.fromisoformat(AS_OF))
+    sections, key_points, sources = compose(merge(facts), loaded.audiences[audience], loaded.sections)
+    return sections, key_points, sources, {d.key: d for d in documents}
