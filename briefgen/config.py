@@ -140,6 +140,7 @@ class TopicFile(Strict):
     name: str
     relevance: list[str]
     min_relevance_hits: Annotated[int, Field(ge=1)] = 2
+    relevance_requires_any: list[str] = []  # entity groups an on-topic article must also name
     entities: dict[str, list[str]]
     sections: dict[str, SectionCues]
     forward_looking: list[str]

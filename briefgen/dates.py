@@ -116,9 +116,10 @@ def _from_match(match: re.Match[str], reference: date, nearest: bool = False) ->
     return (inferred, False, weekday is not None) if inferred else None
 
 
-def find_dates(text: str, reference: date, *, nearest: bool = False) -> list[DateMention]:
+def find_dates(text: str, reference: date, *, nearest: bool = False, ahead: bool = False) -> list[DateMention]:
     """Every calendar date the text names, in order; a missing year is inferred from `reference`
-    (see `infer_year` for `nearest`)."""
+    (see `infer_year` for `nearest`). With `ahead`, a bare weekday ("on Friday") is the next one, as in a
+    statement about plans, rather than the last one."""
     mentions: list[DateMention] = []
     taken: list[range] = []
 
@@ -142,8 +143,11 @@ def find_dates(text: str, reference: date, *, nearest: bool = False) -> list[Dat
         add(match.start(), match.end(), date(int(match["year"]), month, 1), "month", True)
     for match in RELATIVE_WEEKDAY.finditer(text):
         target = WEEKDAYS[match["weekday"].lower()]
-        back = (reference.weekday() - target) % 7
-        add(match.start("weekday"), match.end(), reference - timedelta(days=back), "day", False)
+        if ahead and match["which"].lower() != "last":
+            day = reference + timedelta(days=(target - reference.weekday()) % 7)
+        else:
+            day = reference - timedelta(days=(reference.weekday() - target) % 7)
+        add(match.start("weekday"), match.end(), day, "day", False)
     for match in RELATIVE_DAY.finditer(text):
         word = match["word"].lower()
         if word == "yesterday":

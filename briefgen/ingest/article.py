@@ -27,7 +27,7 @@ DATELINE = re.compile(
     r"^(?P<place>[A-Z][A-Z.'\- ]{2,}(?:,\s*[A-Z][\w.'\- ]+)?)\s*,?\s+(?P<when>[A-Z][a-z]{2,8}\.?\s+\d{1,2}"
     r"(?:,\s*\d{4})?)\s*(?:\((?P<outlet>[^)]{1,40})\))?\s*[—–-]{1,2}\s*"
 )
-TERMINAL = ('.', '!', '?', '"', "”", "’", ":", ";", ")")
+TERMINAL = ('.', '!', '?', '"', "”", "’", ":", ";")
 
 
 def _is_title_like(line: str) -> bool:

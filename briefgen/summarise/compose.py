@@ -54,6 +54,11 @@ class Draft:
 def same_fact(a: Fact, b: Fact) -> bool:
     if a.section != b.section:
         return False
+    if a.date is not None and b.date is not None and a.date != b.date:
+        return False  # alike wording, different days: two events
+    places_a, places_b = a.fields.get("places") or [], b.fields.get("places") or []
+    if places_a and places_b and not {p.lower() for p in places_a} & {p.lower() for p in places_b}:
+        return False
     similarity = overlap(a.words, b.words)
     if similarity >= SAME_TEXT:
         return True
@@ -91,17 +96,19 @@ def merge(facts: list[Fact]) -> list[Draft]:
 
 def conflict_note(draft: Draft, cite: dict[str, int]) -> str | None:
     """Name the figures when reports of one fact count the same thing differently."""
-    by_thing: dict[str, dict[str, list[int]]] = {}
+    by_thing: dict[str, dict[float, list[tuple[str, int]]]] = {}
     for report in draft.reports:
         for amount in quantities(report.text, []):
-            if not amount["of"]:
+            if not amount["of"] or amount["number"] is None:
                 continue  # "at least three of the ...": nothing named to compare
             thing = amount["of"].split()[-1].lower().rstrip("s")
-            by_thing.setdefault(thing, {}).setdefault(amount["value"].lower(), []).append(cite[report.document.key])
+            by_thing.setdefault(thing, {}).setdefault(amount["number"], []).append(
+                (amount["value"], cite[report.document.key]))
     for thing, values in by_thing.items():
-        if len(values) > 1 and len({s for ids in values.values() for s in ids}) > 1:
-            figures = "; ".join(f"{value} [{', '.join(str(n) for n in dict.fromkeys(ids))}]"
-                                for value, ids in values.items())
+        if len(values) > 1 and len({n for reports in values.values() for _, n in reports}) > 1:
+            figures = "; ".join(
+                f"{reports[0][0]} [{', '.join(str(n) for n in dict.fromkeys(n for _, n in reports))}]"
+                for reports in values.values())
             return f"Sources differ on the number of {thing}s: {figures}."
     return None
 
@@ -122,10 +129,10 @@ def item_id(section: str, text: str) -> str:
 
 def _fit(chosen: dict[str, list[Draft]], key_points: list[Draft], protected: list[Draft],
          max_words: int | None) -> None:
-    """Drop the weakest items until the edition (key points included) fits its word budget.
+    """Drop items until the edition (key points included) fits its word budget, which is a hard limit.
 
-    Protected (watched) items and each section's strongest item are kept; key points go before section
-    items do, down to three; items go from the fullest section first.
+    What goes first: key points beyond three, then the weakest items from the fullest section, then the
+    remaining key points, then each section's strongest item, and the protected (watched) items last.
     """
     if max_words is None:
         return
@@ -134,18 +141,27 @@ def _fit(chosen: dict[str, list[Draft]], key_points: list[Draft], protected: lis
         return sum(d.words for drafts in chosen.values() for d in drafts) + sum(
             len(shorten(d.text).split()) for d in key_points)
 
+    def is_protected(draft: Draft) -> bool:
+        return any(draft is p for p in protected)
+
     while total() > max_words:
-        droppable = [(d.lead.score, s, d) for s, drafts in chosen.items() for d in drafts[1:]
-                     if all(d is not p for p in protected)]
-        if key_points and (not droppable or len(key_points) > 3):
+        if len(key_points) > 3:
             key_points.pop()
             continue
-        if not droppable:
+        runners = [(d.lead.score, s, d) for s, drafts in chosen.items() for d in drafts[1:] if not is_protected(d)]
+        if not runners and key_points:
+            key_points.pop()
+            continue
+        candidates = runners or [(d.lead.score, s, d) for s, drafts in chosen.items() for d in drafts
+                                 if not is_protected(d)]
+        candidates = candidates or [(d.lead.score, s, d) for s, drafts in chosen.items() for d in drafts]
+        if not candidates:
             return
         # take from the fullest section first, so that no section crowds the others out of the budget
-        fullest = max(len(chosen[s]) for _, s, _ in droppable)
-        _, section, weakest = min((t for t in droppable if len(chosen[t[1]]) == fullest), key=lambda t: t[0])
+        fullest = max(len(chosen[s]) for _, s, _ in candidates)
+        _, section, weakest = min((t for t in candidates if len(chosen[t[1]]) == fullest), key=lambda t: t[0])
         chosen[section].remove(weakest)
+        key_points[:] = [k for k in key_points if k is not weakest]
 
 
 def compose(

@@ -49,7 +49,7 @@ ATTRIBUTION = re.compile(
     r"\b(?:said|says|told|remarked|explained|added|noted|recounted|stated|according to)\s+(?P<after>[^,.;”\"]{1,60})|"
     r"(?P<before>[^,.;“\"]{1,60})\s+(?:said|says|told|remarked|explained|added|noted)\b"
 )
-UNNAMED = re.compile(r"^\s*(?:a|an|one|another|the|some|several|many|local|other)\b(?!.*\b[A-Z][a-z]+\s+[A-Z])")
+UNNAMED = re.compile(r"^\s*(?i:a|an|one|another|the|some|several|many|local|other)\b(?!.*\b[A-Z][a-z]+\s+[A-Z])")
 OPENING_QUOTES = "\"“‘"
 HORIZON = re.compile(
     r"\b(?:in the coming (?:days|weeks|months)|coming (?:days|weeks|months)|next (?:week|month|year)|soon|"
@@ -59,7 +59,10 @@ HORIZON = re.compile(
     re.I,
 )
 FUNCTION_WORDS = {"of", "the", "a", "an", "in", "on", "at", "to", "for", "from", "by", "with", "and", "or", "were",
-                  "was", "are", "is", "would", "will", "had", "have", "has", "that", "who", "which", "as"}
+                  "was", "are", "is", "would", "will", "had", "have", "has", "that", "who", "which", "as",
+                  "during", "near", "after", "before", "since", "while", "when", "into", "across", "through",
+                  "over", "under", "between", "against", "around", "inside", "outside"}
+STATEMENT_DATE = re.compile(r"\b(?:said|says|told|announced|confirmed|stated|reported)\s+(?:on\s+)?$", re.I)
 MIN_WORDS, MAX_WORDS = 6, 70
 
 
@@ -127,13 +130,15 @@ def quantities(text: str, skip: list[range]) -> list[dict[str, Any]]:
             continue  # a year
         words = []
         for word in match["words"].split():
-            if word.lower().strip(",.;:") in FUNCTION_WORDS:
+            bare = word.strip(",.;:")
+            if bare.lower() in FUNCTION_WORDS:
                 break
-            words.append(word)
-            if word[-1:] in ",.;:":
-                break
+            words.append(bare)
+            if word[-1:] in ",.;:" or (len(bare) > 3 and bare.endswith("s")):
+                break  # a plural noun ends the phrase: "four gang members", "40 rifles"
         found.append({
             "value": value,
+            "number": _as_number(value),
             "qualifier": (match["qualifier"] or "").lower() or None,
             "more": bool(match["more"]),
             "of": " ".join(words).strip(",.;:"),
@@ -146,13 +151,23 @@ def content_words(text: str) -> frozenset[str]:
     return frozenset(w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 3 or w.isdigit())
 
 
+def _as_number(value: str) -> float | None:
+    word = NUMBER_WORDS.get(value.lower(), 0)
+    if word != 0:
+        return word
+    try:
+        return float(value.replace(",", ""))
+    except ValueError:
+        return None
+
+
 def people(text: str) -> list[dict[str, str]]:
     return [{"name": m["name"], "role": " ".join(m["role"].split())} for m in ROLE.finditer(text)]
 
 
 def _quote_speaker_unnamed(sentence: Sentence, paragraph: str) -> bool:
     """Whether the sentence is (part of) a quotation whose speaker is not named ("said a local resident")."""
-    quoted = paragraph.lstrip()[:1] in OPENING_QUOTES or sentence.text[:1] in OPENING_QUOTES
+    quoted = paragraph.lstrip()[:1] in OPENING_QUOTES or any(q in sentence.text for q in OPENING_QUOTES)
     if not quoted:
         return False
     for match in ATTRIBUTION.finditer(paragraph):
@@ -208,7 +223,9 @@ def _fields(section: str, text: str, common: dict[str, Any], matchers: TopicMatc
             "recipient": recipient[0] if recipient else None,
             "item": items[0] if items else None,
             "quantity": counted[0]["text"] if counted else None,
-            "status": _first_status(text, matchers, ("shortage", "pledged", "delivered"), common["modality"]),
+            "status": _first_status(text, matchers, ("shortage", "pledged"), "")
+            or (common["modality"] if common["modality"] != "done" else None)
+            or _first_status(text, matchers, ("delivered",), "reported"),
         }
     if section == "nations":
         personnel_terms = {t.lower() for t in matchers.entity("personnel", text)}
@@ -257,11 +274,17 @@ def extract(documents: list[Document], topic: TopicFile, section_ids: list[str],
                 continue
             best = max(scores.values())
             section = next(s for s in topic.tie_order + section_ids if scores.get(s) == best)
-            mentions = [m for m in find_dates(text, reference, nearest=True) if m.precision == "day"]
+            modality = _modality(text, matchers)
+            named = find_dates(text, reference, nearest=True, ahead=modality != "done")
+            # "police said on Wednesday that ... on Monday": the event is Monday
+            events = [m for m in named if not STATEMENT_DATE.search(text[:m.start])] or named
+            mentions = [m for m in events if m.precision == "day"]
             if section == "outlook":
                 when = document.published  # the date of the statement, not of the future it speaks of
             elif mentions:
                 when = mentions[0].day
+            elif named:
+                when = None  # "in October 2023": no day to give
             elif section == "operations":
                 # an undated sentence continues the event the article opens with; in a lead, the news is the day's
                 when = lead or (document.published if sentence.paragraph < 3 else None)
@@ -272,7 +295,7 @@ def extract(documents: list[Document], topic: TopicFile, section_ids: list[str],
                 "places": matchers.entity("places", text),
                 "people": people(text),
                 "quantities": quantities(text, [range(m.start, m.end) for m in mentions]),
-                "modality": _modality(text, matchers),
+                "modality": modality,
             }
             weight = best + 0.5 * bool(common["quantities"]) + 0.2 * len(present) + 0.3 * bool(common["people"])
             weight += 1.0 if position == 0 else 0.5 if position < 3 else 0.0

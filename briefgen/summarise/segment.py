@@ -12,7 +12,7 @@ ABBREVIATIONS = {
     "insp", "supt", "cmdr", "brig", "hon", "amb", "dept", "mt", "ft",
 }
 # A candidate end: terminal punctuation, optional closing quotes/brackets, then white space.
-BOUNDARY = re.compile(r"[.!?]+[\"”’')\]]*\s+")
+BOUNDARY = re.compile(r"(?<![.!?])[.!?]++[\"”’')\]]*+\s+")  # a run of dots is tried once, from its start
 WORD_BEFORE = re.compile(r"([\w.]+)[.!?]*[\"”’')\]]*\s*$")
 INITIALISM = re.compile(r"^(?:[A-Za-z]\.){2,}$")
 
@@ -46,7 +46,9 @@ def split_sentences(text: str) -> list[Sentence]:
             following = paragraph[match.end():match.end() + 2]
             if not following or not (following[0].isupper() or following[0].isdigit() or following[0] in "\"“‘("):
                 continue
-            if paragraph[match.start()] == "." and _is_abbreviation(paragraph[start:match.start() + 1]):
+            # only the word before the dot matters; a bounded look keeps long paragraphs linear
+            if paragraph[match.start()] == "." and _is_abbreviation(
+                    paragraph[max(start, match.start() - 40):match.start() + 1]):
                 continue
             _add(sentences, paragraph, start, match.end(), offset, number)
             start = match.end()
