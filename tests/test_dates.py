@@ -111,42 +111,30 @@ def test_byline_wins_over_dates_in_the_text(tmp_path):
     assert "Wednesday, August 27, 2025" in doc.date_found_by
 
 
-def test_front_matter_wins_over_header_line_and_text(tmp_path):
-    doc = read_one(tmp_path, "a.md",
-                   "---\ntitle: Meta first\ndate: 2025-08-20\n---\n"
-                   "date 2025-08-26 The MSS in Haiti reopened the road on Friday, August 29, 2025.\n")
-    assert doc.published == date(2025, 8, 20)
-    assert "front matter" in doc.date_found_by
+HTML_PAGE = ("<html><head><meta property='article:published_time' content='2025-08-21T10:00:00Z'></head><body>"
+             "<article><p>Wednesday, August 27, 2025</p>"
+             "<p>The MSS in Haiti and the Haitian National Police reopened the main road to Kenscoff on "
+             "Friday, August 29, 2025, after weeks of clashes with armed groups.</p>"
+             "<p>Drivers in Port-au-Prince said traffic was slow but moving by the evening of that day.</p>"
+             "</article></body></html>")
+FEED = ("<?xml version='1.0'?><rss version='2.0'><channel><title>Desk</title>"
+        "<item><title>Road</title><pubDate>Thu, 21 Aug 2025 10:00:00 +0000</pubDate>"
+        "<description>The MSS in Haiti reopened the road on Friday, August 29, 2025.</description>"
+        "</item></channel></rss>")
 
 
-def test_html_meta_wins_over_dates_in_the_text(tmp_path):
-    page = ("<html><head><meta property='article:published_time' content='2025-08-21T10:00:00Z'></head><body>"
-            "<article><p>Wednesday, August 27, 2025</p>"
-            "<p>The MSS in Haiti and the Haitian National Police reopened the main road to Kenscoff on "
-            "Friday, August 29, 2025, after weeks of clashes with armed groups.</p>"
-            "<p>Drivers in Port-au-Prince said traffic was slow but moving by the evening of that day.</p>"
-            "</article></body></html>")
-    doc = read_one(tmp_path, "a.html", page)
-    assert doc.published == date(2025, 8, 21)
-    assert "HTML meta" in doc.date_found_by
-
-
-def test_feed_date_wins_over_dates_in_the_text(tmp_path):
-    feed = ("<?xml version='1.0'?><rss version='2.0'><channel><title>Desk</title>"
-            "<item><title>Road</title><pubDate>Thu, 21 Aug 2025 10:00:00 +0000</pubDate>"
-            "<description>The MSS in Haiti reopened the road on Friday, August 29, 2025.</description>"
-            "</item></channel></rss>")
-    doc = read_one(tmp_path, "a.xml", feed)
-    assert doc.published == date(2025, 8, 21)
-    assert "feed" in doc.date_found_by
-
-
-def test_jsonl_date_wins_over_dates_in_the_text(tmp_path):
-    doc = read_one(tmp_path, "a.jsonl",
-                   '{"published": "2025-08-21", "text": "The MSS in Haiti reopened the road on '
-                   'Friday, August 29, 2025."}\n')
-    assert doc.published == date(2025, 8, 21)
-    assert "JSONL" in doc.date_found_by
+@pytest.mark.parametrize(("name", "content", "found_by"), [
+    ("a.md", "---\ntitle: Meta first\ndate: 2025-08-20\n---\n"
+             "date 2025-08-26 The MSS in Haiti reopened the road on Friday, August 29, 2025.\n", "front matter"),
+    ("a.html", HTML_PAGE, "HTML meta"),
+    ("a.xml", FEED, "feed"),
+    ("a.jsonl", '{"published": "2025-08-21", "text": "The MSS in Haiti reopened the road on '
+                'Friday, August 29, 2025."}\n', "JSONL"),
+])
+def test_metadata_date_wins_over_header_line_and_dates_in_the_text(tmp_path, name, content, found_by):
+    doc = read_one(tmp_path, name, content)
+    assert doc.published == (date(2025, 8, 20) if name == "a.md" else date(2025, 8, 21))
+    assert found_by in doc.date_found_by
 
 
 def test_jsonl_unparseable_date_is_warned_with_its_line(tmp_path):
