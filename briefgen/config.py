@@ -94,6 +94,9 @@ class AudienceSpec(Strict):
     key_points: Annotated[int, Field(ge=0, le=10)] = 5
     template: str = "briefing.html"
     formats: list[Format] = list(FORMATS)
+    tables: list[str] = []  # ids of the topic's tables to include
+    chart: str | None = None  # a section whose items are charted per day
+    coverage: bool = False  # the note on documents read, used and left out
 
 
 class BriefConfigFile(Strict):
@@ -107,11 +110,16 @@ class BriefConfigFile(Strict):
     window: WindowSpec
     sections: list[SectionSpec]
     audiences: dict[Annotated[str, Field(pattern=IDENTIFIER)], AudienceSpec]
+    docx_reference: str = "reference.docx"  # a Word file whose styles, margins, header and footer the DOCX takes
+    pdf_variant: Literal["pdf/a-3b", "pdf/ua-1"] | None = None
 
     @model_validator(mode="after")
     def audiences_name_known_sections(self) -> BriefConfigFile:
         known = [s.id for s in self.sections]
         for name, audience in self.audiences.items():
+            if audience.chart is not None and audience.chart not in audience.sections:
+                raise ValueError(f"audiences.{name}.chart: expected one of the audience's sections "
+                                 f"({', '.join(audience.sections)}), got {audience.chart!r}")
             for index, section in enumerate(audience.sections):
                 if section not in known:
                     raise ValueError(
@@ -136,6 +144,17 @@ class Watch(Strict):
     section: str | None = None  # where such a report is filed, whatever other cues it carries
 
 
+class TableColumn(Strict):
+    title: str
+    value: str  # a template of item fields: "{donor} → {recipient}"; {date} is the item's date
+
+
+class TableSpec(Strict):
+    title: str
+    section: str
+    columns: list[TableColumn]
+
+
 class TopicFile(Strict):
     name: str
     relevance: list[str]
@@ -148,6 +167,7 @@ class TopicFile(Strict):
     statuses: dict[str, list[str]] = {}
     watch: list[Watch] = []
     tie_order: list[str] = []  # where a sentence fits two sections equally, the earlier one takes it
+    tables: dict[str, TableSpec] = {}
     host_nations: list[str] = []  # where the mission operates: never listed as a contributor
 
 
@@ -166,6 +186,8 @@ class BriefConfig:
     window: WindowSpec
     sections: tuple[SectionSpec, ...]
     audiences: dict[str, AudienceSpec]
+    docx_reference: str = "reference.docx"
+    pdf_variant: str | None = None
 
 
 @dataclass(frozen=True)
@@ -289,11 +311,14 @@ def load_config(path: Path) -> BriefConfig:
     base = path.resolve().parent
     topic_path = (base / raw.topic).resolve()
     topic = _validate(TopicFile, _read_yaml_file(topic_path), topic_path)
-    missing = [s.id for s in raw.sections if s.id not in topic.sections]
-    if missing:
-        raise ConfigError(
-            [f"{topic_path}: sections: no cues for section {', '.join(missing)} named in {path}"]
-        )
+    problems = [f"{topic_path}: sections: no cues for section {s.id} named in {path}"
+                for s in raw.sections if s.id not in topic.sections]
+    problems += [f"{path}: audiences.{name}.tables[{i}]: expected one of {', '.join(topic.tables) or 'no tables'}"
+                 f" (the topic's tables), got {table!r}"
+                 for name, audience in raw.audiences.items() for i, table in enumerate(audience.tables)
+                 if table not in topic.tables]
+    if problems:
+        raise ConfigError(problems)
     template_dirs = ((base / raw.templates_dir).resolve(),) if raw.templates_dir else ()
     return BriefConfig(
         path=path,
@@ -307,6 +332,8 @@ def load_config(path: Path) -> BriefConfig:
         window=raw.window,
         sections=tuple(raw.sections),
         audiences=raw.audiences,
+        docx_reference=raw.docx_reference,
+        pdf_variant=raw.pdf_variant,
     )
 
 

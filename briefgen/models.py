@@ -89,6 +89,36 @@ class Section:
 
 
 @dataclass(frozen=True)
+class TableRow:
+    cells: tuple[str, ...]
+    sources: tuple[str, ...]
+    conflict: bool = False
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table built from the fields of one section's items (an operations timeline, deliveries...)."""
+
+    id: str
+    title: str
+    section: str
+    columns: tuple[str, ...]
+    rows: tuple[TableRow, ...]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A bar chart's data; each writer draws it in its own format."""
+
+    title: str
+    section: str  # the section it illustrates
+    alt_text: str
+    labels: tuple[str, ...]
+    values: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class Coverage:
     read: int
     used: int
@@ -107,4 +137,17 @@ class Briefing:
     key_points: tuple[Item, ...]
     sources: tuple[Source, ...]
     coverage: Coverage
+    tables: tuple[Table, ...] = ()
+    chart: Chart | None = None
+    show_coverage: bool = False
     diagnostics: tuple[Diagnostic, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How one audience's briefing is turned into files."""
+
+    template_dirs: tuple  # of Path: the user's template folder first, then the built-in one
+    template: str = "briefing.html"
+    docx_reference: str = "reference.docx"
+    pdf_variant: str | None = None

@@ -9,11 +9,12 @@ from pathlib import Path
 from briefgen.config import BuildRequest
 from briefgen.errors import InputError
 from briefgen.ingest import read_corpus
-from briefgen.models import Briefing, Coverage, Diagnostic, Document, Selection
+from briefgen.models import Briefing, Coverage, Diagnostic, Document, RenderOptions, Selection
 from briefgen.render import render_all, write_atomically
 from briefgen.render.html import environment, load_template
 from briefgen.select import select
 from briefgen.summarise import compose, extract, merge
+from briefgen.summarise.tables import build_tables, items_per_day_chart
 
 
 @dataclass(frozen=True)
@@ -80,12 +81,16 @@ def build(request: BuildRequest, now: datetime | None = None) -> BuildResult:
             sections=sections,
             key_points=key_points,
             sources=sources,
+            tables=build_tables(audience.tables, config.topic.tables, sections),
+            chart=items_per_day_chart(next((s for s in sections if s.id == audience.chart), None), request.window),
+            show_coverage=audience.coverage,
             coverage=Coverage(coverage.read, len(surveyed.included), coverage.left_out),
             diagnostics=surveyed.diagnostics,
         )
         briefings.append(briefing)
         formats = request.formats or tuple(audience.formats)
-        rendered = render_all(briefing, formats, config.template_dirs, audience.template)
+        options = RenderOptions(config.template_dirs, audience.template, config.docx_reference, config.pdf_variant)
+        rendered = render_all(briefing, formats, options)
         for fmt, data in rendered.items():
             outputs[request.output_dir / output_name(request, name, fmt)] = data
     written = write_atomically(outputs)

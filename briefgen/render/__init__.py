@@ -8,13 +8,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from briefgen.errors import RenderError
-from briefgen.models import Briefing
+from briefgen.models import Briefing, RenderOptions
 from briefgen.render.docx import render_docx
 from briefgen.render.html import render_html
 from briefgen.render.jsonfile import render_json
 from briefgen.render.pdf import render_pdf
 
-Renderer = Callable[[Briefing, tuple[Path, ...], str], bytes]
+Renderer = Callable[[Briefing, RenderOptions], bytes]
 RENDERERS: dict[str, Renderer] = {
     "html": render_html,
     "pdf": render_pdf,
@@ -23,10 +23,9 @@ RENDERERS: dict[str, Renderer] = {
 }
 
 
-def render_all(briefing: Briefing, formats: tuple[str, ...], template_dirs: tuple[Path, ...],
-               template: str) -> dict[str, bytes]:
+def render_all(briefing: Briefing, formats: tuple[str, ...], options: RenderOptions) -> dict[str, bytes]:
     """Every requested format in memory, so that a failure in one leaves no file of the others."""
-    return {fmt: RENDERERS[fmt](briefing, template_dirs, template) for fmt in formats}
+    return {fmt: RENDERERS[fmt](briefing, options) for fmt in formats}
 
 
 def _umask() -> int:

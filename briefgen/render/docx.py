@@ -1,38 +1,164 @@
-"""DOCX with python-docx: Word's built-in styles, so an editor can keep working on the file."""
+"""DOCX with python-docx, built on a reference document (as pandoc's reference-doc does).
+
+The reference DOCX (`templates/reference.docx`, or one named in the config and found in the template
+folders) carries the house style: its styles, margins, header and footer are kept, its body is replaced.
+An organisation restyles the Word edition in Word or LibreOffice, never in Python.
+"""
 
 from __future__ import annotations
 
 import io
 from pathlib import Path
 
-from docx import Document as new_docx
-from docx.shared import Pt
+from docx import Document as open_docx
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.opc.constants import RELATIONSHIP_TYPE
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
 
-from briefgen.models import Briefing
-from briefgen.render.html import citation_numbers
+from briefgen.errors import RenderError
+from briefgen.models import Briefing, Item, RenderOptions, Table
+from briefgen.render.html import citation_numbers, safe_url
 from briefgen.render.text import citation_marker, display_date, window_label
 
-
-def _marking(paragraph_container, text: str) -> None:
-    paragraph = paragraph_container.paragraphs[0]
-    paragraph.text = text
-    paragraph.alignment = 1  # centred
-    for run in paragraph.runs:
-        run.font.size = Pt(8)
-        run.bold = True
+LINK_COLOUR = RGBColor(0x1F, 0x3A, 0x5F)
+FLAG_COLOUR = RGBColor(0x8A, 0x1C, 0x1C)
+TABLE_STYLE = "Light Grid Accent 1"
 
 
-def render_docx(briefing: Briefing, template_dirs: tuple[Path, ...], template: str) -> bytes:
-    document = new_docx()
+def _reference(template_dirs: tuple[Path, ...], name: str) -> Path:
+    for folder in template_dirs:
+        if (folder / name).is_file():
+            return folder / name
+    raise RenderError(f"reference DOCX {name!r} not found (searched {', '.join(str(d) for d in template_dirs)})")
+
+
+def _empty_document(reference: Path):
+    """The reference document with its body emptied; styles, section settings, header and footer stay."""
+    try:
+        document = open_docx(str(reference))
+    except Exception as exc:  # python-docx raises several kinds for a file that is not a DOCX
+        raise RenderError(f"{reference}: not a usable DOCX ({exc})") from None
+    body = document.element.body
+    for child in list(body):
+        if child.tag != qn("w:sectPr"):
+            body.remove(child)
+    return document
+
+
+def _field(paragraph, instruction: str) -> None:
+    """A Word field (PAGE, NUMPAGES) that the reader's application fills in."""
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), instruction)
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "1"
+    run.append(text)
+    field.append(run)
+    paragraph._p.append(field)
+
+
+def _marking_paragraph(container, text: str):
+    last = container.paragraphs[-1] if container.paragraphs else None
+    paragraph = last if last is not None and not last.text.strip() else container.add_paragraph()
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = paragraph.add_run(text)
+    run.bold, run.font.size, run.font.color.rgb = True, Pt(8), FLAG_COLOUR
+    return paragraph
+
+
+def _header_and_footer(document, marking: str) -> None:
+    section = document.sections[0]
+    if marking:
+        _marking_paragraph(section.header, marking)
+    footer = _marking_paragraph(section.footer, marking) if marking else section.footer.add_paragraph()
+    footer.add_run("    Page ").font.size = Pt(8)
+    _field(footer, "PAGE")
+    footer.add_run(" of ").font.size = Pt(8)
+    _field(footer, "NUMPAGES")
+
+
+def _hyperlink(paragraph, url: str, text: str) -> None:
+    relation = paragraph.part.relate_to(url, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("r:id"), relation)
+    run = OxmlElement("w:r")
+    properties = OxmlElement("w:rPr")
+    colour = OxmlElement("w:color")
+    colour.set(qn("w:val"), str(LINK_COLOUR))
+    underline = OxmlElement("w:u")
+    underline.set(qn("w:val"), "single")
+    properties.extend([colour, underline])
+    run.append(properties)
+    content = OxmlElement("w:t")
+    content.text = text
+    run.append(content)
+    link.append(run)
+    paragraph._p.append(link)
+
+
+def _item(document, item: Item, numbers: dict[str, int], with_date: bool) -> None:
+    paragraph = document.add_paragraph(style="List Bullet")
+    if with_date:
+        paragraph.add_run(f"{display_date(item.date)}: ").bold = True
+    paragraph.add_run(f"{item.text} {citation_marker(item.sources, numbers)}")
+    if item.conflict:
+        flag = paragraph.add_run(f" Conflicting figures: {item.note}")
+        flag.italic, flag.font.color.rgb = True, FLAG_COLOUR
+
+
+def _repeat_header(row) -> None:
+    properties = row._tr.get_or_add_trPr()
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    properties.append(header)
+
+
+def _table(document, table: Table, numbers: dict[str, int]) -> None:
+    document.add_paragraph(table.title, style="Heading 2")
+    columns = [*table.columns, "Sources"]
+    grid = document.add_table(rows=1, cols=len(columns))
+    if TABLE_STYLE in [s.name for s in document.styles]:
+        grid.style = TABLE_STYLE
+    for cell, title in zip(grid.rows[0].cells, columns, strict=True):
+        cell.text = title
+        cell.paragraphs[0].runs[0].bold = True
+    _repeat_header(grid.rows[0])
+    for row in table.rows:
+        cells = grid.add_row().cells
+        for cell, value in zip(cells, row.cells, strict=False):
+            cell.text = value
+        cells[-1].text = citation_marker(row.sources, numbers)
+        if row.conflict:
+            flag = cells[-1].paragraphs[0].add_run(" ⚠ conflict")
+            flag.bold, flag.font.color.rgb = True, FLAG_COLOUR
+    for row in grid.rows:
+        for cell in row.cells:
+            for paragraph in cell.paragraphs:
+                for run in paragraph.runs:
+                    run.font.size = Pt(8)
+
+
+def _chart(document, briefing: Briefing) -> None:
+    from briefgen.render.chart import chart_png
+
+    document.add_picture(io.BytesIO(chart_png(briefing.chart)), width=Cm(16))
+    picture = document.paragraphs[-1]
+    for properties in picture._p.xpath(".//wp:docPr"):
+        properties.set("descr", briefing.chart.alt_text)
+        properties.set("title", briefing.chart.title)
+
+
+def render_docx(briefing: Briefing, options: RenderOptions) -> bytes:
+    document = _empty_document(_reference(options.template_dirs, options.docx_reference))
     properties = document.core_properties
     properties.title = briefing.title
     properties.subject = f"{briefing.audience_title}, {window_label(briefing.window)}"
     properties.author = "briefgen"
     properties.keywords = ", ".join(s.title for s in briefing.sections)
-    if briefing.marking:
-        section = document.sections[0]
-        _marking(section.header, briefing.marking)
-        _marking(section.footer, briefing.marking)
+    properties.language = "en"
+    _header_and_footer(document, briefing.marking)
 
     document.add_paragraph(briefing.title, style="Title")
     document.add_paragraph(
@@ -44,31 +170,38 @@ def render_docx(briefing: Briefing, template_dirs: tuple[Path, ...], template: s
     if briefing.key_points:
         document.add_heading("Key points", level=1)
         for item in briefing.key_points:
-            paragraph = document.add_paragraph(style="List Bullet")
-            paragraph.add_run(f"{item.text} {citation_marker(item.sources, numbers)}")
+            _item(document, item, numbers, with_date=False)
     for section in briefing.sections:
         document.add_heading(section.title, level=1)
         if not section.items:
-            document.add_paragraph("Nothing reported in this window.", style="Normal")
+            document.add_paragraph("Nothing reported in this window.")
         for item in section.items:
-            paragraph = document.add_paragraph(style="List Bullet")
-            if item.date:
-                paragraph.add_run(f"{display_date(item.date)}: ").bold = True
-            paragraph.add_run(item.text)
-            paragraph.add_run(f" {citation_marker(item.sources, numbers)}")
-            if item.conflict:
-                flag = paragraph.add_run(f" Conflicting figures: {item.note}")
-                flag.italic = True
+            _item(document, item, numbers, with_date=True)
+        if briefing.chart and briefing.chart.section == section.id:
+            _chart(document, briefing)
+        for table in briefing.tables:
+            if table.section == section.id:
+                _table(document, table, numbers)
 
     document.add_heading("Sources", level=1)
     for number, source in enumerate(briefing.sources, start=1):
         paragraph = document.add_paragraph(style="List Number")
         paragraph.add_run(f"[{number}] ").bold = True
         paragraph.add_run(source.title or source.path)
-        details = [source.outlet, source.path if source.title else None,
-                   f"published {display_date(source.published)} ({source.date_found_by})" if source.published
-                   else "publication date unknown", source.url]
-        paragraph.add_run(" — " + "; ".join(d for d in details if d))
+        origin = (source.outlet or source.path) + ("" if source.item is None else f" #{source.item}")
+        published = (f"published {display_date(source.published)} ({source.date_found_by})" if source.published
+                     else "publication date unknown")
+        paragraph.add_run(f" — {origin}; {published}")
+        if source.url and safe_url(source.url) != "#":
+            paragraph.add_run("; ")
+            _hyperlink(paragraph, source.url, source.url)
+    if briefing.show_coverage:
+        coverage = briefing.coverage
+        document.add_heading("Coverage", level=2)
+        document.add_paragraph(f"{coverage.read} documents read; {coverage.used} used; "
+                               f"{len(coverage.left_out)} left out.")
+        for key, reason in coverage.left_out:
+            document.add_paragraph(f"{key}: {reason}", style="List Bullet")
     stream = io.BytesIO()
     document.save(stream)
     return stream.getvalue()

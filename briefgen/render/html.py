@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jinja2
 
 from briefgen.errors import RenderError
-from briefgen.models import Briefing
+from briefgen.models import Briefing, RenderOptions
 from briefgen.render.text import display_date, window_label
 
 
@@ -20,8 +22,13 @@ def environment(template_dirs: tuple[Path, ...]) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(display_date=display_date, window_label=window_label)
+    env.filters.update(display_date=display_date, window_label=window_label, safe_url=safe_url)
     return env
+
+
+def safe_url(url: str | None) -> str:
+    """Only web addresses become links: a `javascript:` or `file:` URL from an article must not."""
+    return url if url and urlsplit(url).scheme.lower() in ("http", "https") else "#"
 
 
 def citation_numbers(briefing: Briefing) -> dict[str, int]:
@@ -41,10 +48,18 @@ def load_template(env: jinja2.Environment, template: str, template_dirs: tuple[P
 def render_html_text(briefing: Briefing, template_dirs: tuple[Path, ...], template: str) -> str:
     page = load_template(environment(template_dirs), template, template_dirs)
     try:
-        return page.render(briefing=briefing, cite=citation_numbers(briefing))
+        return page.render(briefing=briefing, cite=citation_numbers(briefing), chart_uri=_chart_uri(briefing))
     except jinja2.TemplateError as exc:
         raise RenderError(f"template {template!r}: {exc}") from None
 
 
-def render_html(briefing: Briefing, template_dirs: tuple[Path, ...], template: str) -> bytes:
-    return render_html_text(briefing, template_dirs, template).encode("utf-8")
+def _chart_uri(briefing: Briefing) -> str | None:
+    if briefing.chart is None:
+        return None
+    from briefgen.render.chart import chart_svg
+
+    return "data:image/svg+xml;base64," + base64.b64encode(chart_svg(briefing.chart).encode()).decode()
+
+
+def render_html(briefing: Briefing, options: RenderOptions) -> bytes:
+    return render_html_text(briefing, options.template_dirs, options.template).encode("utf-8")

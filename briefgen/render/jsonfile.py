@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-from briefgen.models import Briefing, Item
+from briefgen.models import Briefing, Item, RenderOptions
 
 
 def _iso(day: date | None) -> str | None:
@@ -59,5 +58,5 @@ def briefing_dict(briefing: Briefing) -> dict[str, Any]:
     }
 
 
-def render_json(briefing: Briefing, template_dirs: tuple[Path, ...], template: str) -> bytes:
+def render_json(briefing: Briefing, options: RenderOptions) -> bytes:
     return (json.dumps(briefing_dict(briefing), ensure_ascii=False, indent=2) + "\n").encode("utf-8")

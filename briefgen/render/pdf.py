@@ -8,7 +8,7 @@ from urllib.parse import unquote, urlsplit
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
-from briefgen.models import Briefing
+from briefgen.models import Briefing, RenderOptions
 from briefgen.render.html import render_html_text
 
 
@@ -34,8 +34,9 @@ class TemplateOnlyFetcher(URLFetcher):
         return super().fetch(url, headers)
 
 
-def render_pdf(briefing: Briefing, template_dirs: tuple[Path, ...], template: str) -> bytes:
-    markup = render_html_text(briefing, template_dirs, template)
-    document = HTML(string=markup, base_url=str(template_dirs[0]) + "/",
-                    url_fetcher=TemplateOnlyFetcher(template_dirs))
-    return document.write_pdf()
+def render_pdf(briefing: Briefing, options: RenderOptions) -> bytes:
+    markup = render_html_text(briefing, options.template_dirs, options.template)
+    document = HTML(string=markup, base_url=str(options.template_dirs[0]) + "/",
+                    url_fetcher=TemplateOnlyFetcher(options.template_dirs))
+    # a fixed file identifier, so that the same briefing gives the same bytes
+    return document.write_pdf(pdf_variant=options.pdf_variant, pdf_identifier=b"briefgen")

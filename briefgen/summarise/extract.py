@@ -248,6 +248,17 @@ def _fields(section: str, text: str, common: dict[str, Any], matchers: TopicMatc
     }
 
 
+def _event_dates(text: str, reference: date, matchers: TopicMatchers):
+    """Dates the sentence names; a bare weekday after a forward-looking word ("will deploy ... on Friday")
+    is the coming one, any other the last one."""
+    named = find_dates(text, reference, nearest=True)
+    cues = [offset for offset, _ in matchers.forward.matches(text)]
+    if not cues:
+        return named
+    ahead = {m.start: m for m in find_dates(text, reference, nearest=True, ahead=True)}
+    return [ahead.get(m.start, m) if cues[0] < m.start else m for m in named]
+
+
 def extract(documents: list[Document], topic: TopicFile, section_ids: list[str], as_of: date) -> list[Fact]:
     """Every sentence that belongs in one of the sections, with its event date and fields."""
     matchers = TopicMatchers.of(topic)
@@ -275,7 +286,7 @@ def extract(documents: list[Document], topic: TopicFile, section_ids: list[str],
             best = max(scores.values())
             section = next(s for s in topic.tie_order + section_ids if scores.get(s) == best)
             modality = _modality(text, matchers)
-            named = find_dates(text, reference, nearest=True, ahead=modality != "done")
+            named = _event_dates(text, reference, matchers)
             # "police said on Wednesday that ... on Monday": the event is Monday
             events = [m for m in named if not STATEMENT_DATE.search(text[:m.start])] or named
             mentions = [m for m in events if m.precision == "day"]

@@ -43,13 +43,17 @@ class Lexicon:
 
         return cls(tuple(terms), compile_(folded, re.I), compile_(exact, 0))
 
-    def find(self, text: str) -> list[str]:
-        """The matched spans of text, in order of appearance."""
+    def matches(self, text: str) -> list[tuple[int, str]]:
+        """(offset, matched text) of every match, in order of appearance."""
         found: list[tuple[int, str]] = []
         for pattern in (self.folded, self.exact):
             if pattern is not None:
                 found.extend((m.start(), m.group(0)) for m in pattern.finditer(text))
-        return [word for _, word in sorted(found)]
+        return sorted(found)
+
+    def find(self, text: str) -> list[str]:
+        """The matched spans of text, in order of appearance."""
+        return [word for _, word in self.matches(text)]
 
     def count(self, text: str) -> int:
         return len(self.find(text))

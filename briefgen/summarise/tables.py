@@ -1,0 +1,71 @@
+"""Tables from the fields of a section's items, as the topic file lays them out, and the chart's data."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import timedelta
+
+from briefgen.config import TableSpec
+from briefgen.models import Chart, Item, Section, Table, TableRow, Window
+from briefgen.render.text import display_date
+
+FIELD = re.compile(r"\{(\w+)\}")
+DANGLING = re.compile(r"^[\s;,→]+|[\s;,→]+$")
+EMPTY = "—"
+
+
+def _value(item: Item, name: str) -> str:
+    if name == "date":
+        return display_date(item.date) if item.date else ""
+    value = item.fields.get(name)
+    if isinstance(value, list):
+        return ", ".join(v["name"] if isinstance(v, dict) else str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def cell(template: str, item: Item) -> str:
+    """A column's template filled from the item; separators around missing values are dropped."""
+    filled = FIELD.sub(lambda m: _value(item, m[1]), template)
+    return DANGLING.sub("", filled) or EMPTY
+
+
+def build_tables(table_ids: list[str], specs: dict[str, TableSpec], sections: tuple[Section, ...]) -> tuple[Table, ...]:
+    by_id = {section.id: section for section in sections}
+    tables = []
+    for table_id in table_ids:
+        spec = specs[table_id]
+        section = by_id.get(spec.section)
+        if section is None:
+            continue
+        rows = []
+        for item in section.items:
+            cells = tuple(cell(column.value, item) for column in spec.columns)
+            if all(c == EMPTY for c, column in zip(cells, spec.columns, strict=True) if "{date}" not in column.value):
+                continue  # nothing but a date: the item's sentence says it better
+            rows.append(TableRow(cells, item.sources, item.conflict, item.note))
+        if rows:
+            tables.append(Table(table_id, spec.title, spec.section, tuple(c.title for c in spec.columns), tuple(rows)))
+    return tuple(tables)
+
+
+def items_per_day_chart(section: Section | None, window: Window) -> Chart | None:
+    """Items reported per day (per week in windows over a month), when at least two are dated."""
+    dated = [item.date for item in section.items if item.date and item.date in window] if section else []
+    if len(dated) < 2:
+        return None
+    weekly = (window.end - window.start).days > 31
+    bucket = (lambda d: d - timedelta(days=d.weekday())) if weekly else (lambda d: d)
+    counts = Counter(bucket(d) for d in dated)
+    first, step = bucket(window.start), timedelta(days=7 if weekly else 1)
+    days = []
+    while first <= window.end:
+        days.append(first)
+        first += step
+    labels = tuple(f"{d.day} {d:%b}" for d in days)
+    values = tuple(counts.get(d, 0) for d in days)
+    unit = "week" if weekly else "day"
+    busiest = max(zip(values, labels, strict=True))
+    alt = (f"Bar chart of {section.title.lower()} items per {unit}, {labels[0]} to {labels[-1]}: "
+           f"{sum(values)} in all, most ({busiest[0]}) in the {unit} of {busiest[1]}.")
+    return Chart(f"{section.title}: items per {unit}", section.id, alt, labels, values)
