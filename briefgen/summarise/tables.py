@@ -50,9 +50,9 @@ def build_tables(table_ids: list[str], specs: dict[str, TableSpec], sections: tu
 
 
 def items_per_day_chart(section: Section | None, window: Window) -> Chart | None:
-    """Items reported per day (per week in windows over a month), when at least two are dated."""
+    """Items reported per day (per week in windows over a month), when at least three are dated."""
     dated = [item.date for item in section.items if item.date and item.date in window] if section else []
-    if len(dated) < 2:
+    if len(dated) < 3:  # fewer says nothing a sentence would not
         return None
     weekly = (window.end - window.start).days > 31
     bucket = (lambda d: d - timedelta(days=d.weekday())) if weekly else (lambda d: d)
