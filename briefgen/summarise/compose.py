@@ -21,6 +21,7 @@ SAME_EVENT = 0.2  # lower overlap that still counts when date and named entities
 RARE_WORDS = 4
 CANDIDATES = 64
 WATCHED_KEPT = 2  # per section
+CORROBORATION = 0.5  # rank added per further outlet reporting a fact
 SUBORDINATE = re.compile(
     r",\s+(?:days after|weeks after|after|as|while|which|who|where|with|according to|amid|following|before|"
     r"despite|even as|prompting|including|in a move|a statement|officials said|said)\b"
@@ -45,6 +46,11 @@ class Draft:
     @property
     def documents(self) -> list[Document]:
         return list(dict.fromkeys(f.document for f in self.reports))
+
+    @property
+    def rank(self) -> float:
+        """How much the fact matters: its strongest report, and how many outlets carried it."""
+        return round(self.lead.score + CORROBORATION * (len(self.documents) - 1), 3)
 
     @property
     def words(self) -> int:
@@ -148,13 +154,13 @@ def _fit(chosen: dict[str, list[Draft]], key_points: list[Draft], protected: lis
         if len(key_points) > 3:
             key_points.pop()
             continue
-        runners = [(d.lead.score, s, d) for s, drafts in chosen.items() for d in drafts[1:] if not is_protected(d)]
+        runners = [(d.rank, s, d) for s, drafts in chosen.items() for d in drafts[1:] if not is_protected(d)]
         if not runners and key_points:
             key_points.pop()
             continue
-        candidates = runners or [(d.lead.score, s, d) for s, drafts in chosen.items() for d in drafts
+        candidates = runners or [(d.rank, s, d) for s, drafts in chosen.items() for d in drafts
                                  if not is_protected(d)]
-        candidates = candidates or [(d.lead.score, s, d) for s, drafts in chosen.items() for d in drafts]
+        candidates = candidates or [(d.rank, s, d) for s, drafts in chosen.items() for d in drafts]
         if not candidates:
             return
         # take from the fullest section first, so that no section crowds the others out of the budget
@@ -171,15 +177,15 @@ def compose(
     chosen: dict[str, list[Draft]] = {}
     protected: list[Draft] = []
     for section_id in audience.sections:
-        own = sorted((d for d in drafts if d.lead.section == section_id), key=lambda d: -d.lead.score)
+        own = sorted((d for d in drafts if d.lead.section == section_id), key=lambda d: -d.rank)
         # the strongest watched reports always surface; further ones compete like any other item
         kept = [d for d in own if d.lead.watched][:WATCHED_KEPT]
         protected += kept
         rest = [d for d in own if all(d is not k for k in kept)]
         chosen[section_id] = (kept + rest)[: max(audience.max_items, len(kept))]
     leaders = [drafts[0] for drafts in chosen.values() if drafts]
-    runners = sorted((d for drafts in chosen.values() for d in drafts[1:]), key=lambda d: -d.lead.score)
-    key_points = sorted(leaders, key=lambda d: -d.lead.score)[: audience.key_points]
+    runners = sorted((d for drafts in chosen.values() for d in drafts[1:]), key=lambda d: -d.rank)
+    key_points = sorted(leaders, key=lambda d: -d.rank)[: audience.key_points]
     key_points += runners[: audience.key_points - len(key_points)]
     _fit(chosen, key_points, protected, audience.max_words)
 
@@ -198,7 +204,7 @@ def compose(
             text=text,
             date=draft.lead.date,
             sources=tuple(cite[d.key] for d in draft.documents),
-            score=draft.lead.score,
+            score=draft.rank,
             fields=draft.lead.fields,
             conflict=note is not None,
             note=note,
