@@ -184,3 +184,198 @@ def compose_inline(folder: Path, files: dict[str, str], audience: str, *, config
     facts = extract(documents, loaded.topic, section_ids, date.fromisoformat(AS_OF))
     sections, key_points, sources = compose(merge(facts), loaded.audiences[audience], loaded.sections)
     return sections, key_points, sources, {d.key: d for d in documents}
+
+
+# --- Rendered documents read back (test_documents, test_docx, test_pdf, test_templates, test_render_safety) --
+
+import pytest  # noqa: E402
+
+SAMPLE_CONFIG = ROOT / "config" / "weekly.yaml"
+BUILTIN_TEMPLATES = ROOT / "templates"
+TABLE_HEADERS = {  # the topic file's `tables:` columns, plus the Sources column every table ends with
+    "operations": ["Date", "Place", "Forces", "Outcome", "Sources"],
+    "equipment": ["Date", "Donor → recipient", "Item", "Quantity", "Status", "Sources"],
+    "nations": ["Nation", "Status", "Personnel", "Date", "Sources"],
+}
+TABLE_TITLES = {"operations": "Operations timeline", "equipment": "Equipment deliveries",
+                "nations": "Contributing nations"}
+
+
+def build_in_process(config: Path, out: Path, *, as_of: str = AS_OF, audiences: list[str] | None = None,
+                     formats: str | None = None):
+    """The real pipeline (config -> read -> select -> summarise -> render -> write), in this process, so the
+    test can hold the `Briefing` models next to the files written from them."""
+    from datetime import UTC, datetime
+
+    from briefgen.config import build_request
+    from briefgen.pipeline import build
+
+    request = build_request(Path(config), as_of=as_of, audiences=audiences, formats=formats, out=str(out))
+    return build(request, now=datetime(2025, 9, 1, 6, 30, tzinfo=UTC))
+
+
+class Edition:
+    """One audience's briefing model and the files written from it, each read back once, when first asked."""
+
+    def __init__(self, briefing, paths: dict[str, Path]):
+        self.briefing = briefing
+        self.paths = paths
+        self._cache: dict[str, object] = {}
+
+    def _once(self, key: str, make):
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+    @property
+    def html(self) -> str:
+        return self._once("html", lambda: self.paths["html"].read_text(encoding="utf-8"))
+
+    @property
+    def data(self) -> dict:
+        import json
+
+        return self._once("data", lambda: json.loads(self.paths["json"].read_text(encoding="utf-8")))
+
+    @property
+    def pdf(self):
+        import pypdf
+
+        return self._once("pdf", lambda: pypdf.PdfReader(self.paths["pdf"]))
+
+    @property
+    def pdf_pages(self) -> list[str]:
+        return self._once("pdf_pages", lambda: [page.extract_text() for page in self.pdf.pages])
+
+    @property
+    def docx(self):
+        import docx
+
+        return self._once("docx", lambda: docx.Document(str(self.paths["docx"])))
+
+
+def editions_of(result) -> dict[str, Edition]:
+    """The BuildResult's briefings by audience, each with its written files by format."""
+    return {
+        b.audience: Edition(b, {p.suffix[1:]: p for p in result.written if f"_{b.audience}_" in p.name})
+        for b in result.briefings
+    }
+
+
+@pytest.fixture(scope="session")
+def sample_editions(tmp_path_factory) -> dict[str, Edition]:
+    """The shipped samples with config/weekly.yaml as of 2025-09-01: both audiences, all four formats, built once
+    for every module that reads rendered documents."""
+    result = build_in_process(SAMPLE_CONFIG, tmp_path_factory.mktemp("sample-editions"))
+    editions = editions_of(result)
+    assert set(editions) == {"analyst", "executive"}
+    for edition in editions.values():
+        assert set(edition.paths) == {"pdf", "docx", "html", "json"}
+    return editions
+
+
+def flat(text: str) -> str:
+    """Whitespace collapsed; a word broken after its own hyphen at a line end ("Port-\\nau-Prince") re-joined."""
+    import re
+
+    text = re.sub(r"(?<=\w)-[ \t]*\n\s*(?=\w)", "-", text.replace("\u00ad", ""))
+    return " ".join(text.split())
+
+
+def squash(text: str) -> str:
+    """For comparing documents whose line breaks differ: no whitespace, soft hyphens or hyphens at all."""
+    import re
+
+    return re.sub(r"[\s\u00ad\-\u2010\u2011]+", "", text)
+
+
+def find_in_order(text: str, pieces: list[str]) -> str | None:
+    """None when every piece occurs in `text` after the previous one (compared squashed); else what failed."""
+    haystack, position = squash(text), 0
+    for index, piece in enumerate(pieces):
+        needle = squash(piece)
+        if not needle:
+            continue
+        found = haystack.find(needle, position)
+        if found < 0:
+            where = "out of order" if needle in haystack else "missing"
+            before = pieces[index - 1] if index else None
+            return f"piece {index} {piece!r} {where} (expected after {before!r})"
+        position = found + len(needle)
+    return None
+
+
+def html_body_text(page: str) -> str:
+    """The visible text of an HTML page's body: tags dropped (each as a space), entities decoded."""
+    import html
+    import re
+
+    body = re.search(r"<body[^>]*>(.*)</body>", page, re.S)
+    assert body, "no <body> in the HTML"
+    return html.unescape(re.sub(r"<[^>]+>", " ", body[1]))
+
+
+def pdf_body_text(pages: list[str], marking: str) -> str:
+    """The PDF's text without the page furniture (handling marking, page numbers), pages joined, squashed."""
+    import re
+
+    kept = []
+    for page in pages:
+        text = squash(page)
+        if marking:
+            text = text.replace(squash(marking), "")
+        kept.append(re.sub(r"Page\d+of\d+", "", text))
+    return "".join(kept)
+
+
+def docx_blocks(document) -> list[str]:
+    """The DOCX body in reading order: each paragraph's text, and each table row's cells joined by spaces."""
+    blocks = []
+    for block in document.iter_inner_content():
+        if hasattr(block, "rows"):
+            blocks += [" ".join(cell.text for cell in row.cells) for row in block.rows]
+        else:
+            blocks.append(block.text)
+    return blocks
+
+
+def reading_order(briefing) -> list[str]:
+    """What a reader meets, in order, in every format of one briefing: title block, key points with their
+    citation markers, each section's dated items, conflict notes and tables, the sources and the coverage."""
+    from briefgen.render.text import display_date
+
+    numbers = {source.id: n for n, source in enumerate(briefing.sources, start=1)}
+
+    def marker(ids) -> str:
+        return "[" + ", ".join(str(numbers[i]) for i in ids) + "]"
+
+    pieces = [briefing.title, briefing.audience_title, "generated"]
+    if briefing.key_points:
+        pieces.append("Key points")
+        pieces += [f"{item.text} {marker(item.sources)}" for item in briefing.key_points]
+    for section in briefing.sections:
+        pieces.append(section.title)
+        if not section.items:
+            pieces.append("Nothing reported in this window.")
+        for item in section.items:
+            pieces += [display_date(item.date), f"{item.text} {marker(item.sources)}"]
+            if item.conflict:
+                pieces.append(f"Conflicting figures: {item.note}")
+        for table in (t for t in briefing.tables if t.section == section.id):
+            pieces += [table.title, *table.columns, "Sources"]
+            for row in table.rows:
+                pieces += [*row.cells, marker(row.sources)]
+                if row.conflict:
+                    pieces.append("⚠ conflict")
+    pieces.append("Sources")
+    for source in briefing.sources:
+        pieces.append(source.title or source.path)
+        pieces.append((source.outlet or source.path) + ("" if source.item is None else f" #{source.item}"))
+        if source.published:
+            pieces.append(f"published {display_date(source.published)} ({source.date_found_by})")
+        if source.url and source.url.lower().startswith(("http://", "https://")):
+            pieces.append(source.url)
+    if briefing.show_coverage:
+        pieces += ["Coverage", f"{briefing.coverage.read} documents read"]
+        pieces += [f"{key}: {reason}" for key, reason in briefing.coverage.left_out]
+    return pieces
