@@ -392,9 +392,6 @@ def test_docx_flags_a_conflicting_key_point(conflicting_key_point):
     assert f"Conflicting figures: {point['note']}" in bullet.text
 
 
-@pytest.mark.xfail(reason="BUG: briefing.html's key_points block renders item.text and citations but not the "
-                          "conflict note, so a conflicting key point is flagged in the DOCX and not in the "
-                          "HTML/PDF", strict=True)
 def test_html_and_pdf_flag_a_conflicting_key_point_as_the_docx_does(conflicting_key_point):
     point = conflicting_key_point["point"]
     note = f"Conflicting figures: {point['note']}"

@@ -115,9 +115,6 @@ def test_a_missing_template_is_one_clear_line_and_exit_4(tmp_path):
     assert files_under(tmp_path / "out") == []
 
 
-@pytest.mark.xfail(reason="BUG: `briefgen check` compiles the audience's template but never resolves its "
-                          "{% extends %} parent, so a template extending a missing file passes the check "
-                          "and only `build` fails", strict=True)
 def test_check_reports_a_template_whose_parent_is_missing(tmp_path):
     write_corpus(tmp_path / "corpus")
     write(tmp_path / "my-templates" / "orphan.html",
@@ -131,9 +128,6 @@ def test_check_reports_a_template_whose_parent_is_missing(tmp_path):
     assert "no-such-base.html" in checked.stderr
 
 
-@pytest.mark.xfail(reason="BUG: render_pdf resolves print.css's url(\"fonts/...\") against the first template "
-                          "folder (the user's), where the shipped fonts are not, so with a templates_dir the PDF "
-                          "silently falls back to whatever fonts the machine has", strict=True)
 def test_shipped_fonts_are_used_with_a_user_template_folder(press):
     names = set()
     for page in press["pdf"].pages:
@@ -205,9 +199,6 @@ def test_a_missing_reference_docx_is_a_clear_error(tmp_path):
     assert files_under(tmp_path / "out") == []
 
 
-@pytest.mark.xfail(reason="BUG: render_docx writes the marking into the primary header/footer only; a reference "
-                          "DOCX with a different first page keeps its own first-page header and footer, so page 1 "
-                          "of the Word edition carries no handling marking", strict=True)
 def test_marking_is_on_the_first_page_of_a_reference_with_a_title_page(sample_editions, tmp_path):
     import io
 
@@ -232,10 +223,6 @@ def test_marking_is_on_the_first_page_of_a_reference_with_a_title_page(sample_ed
     assert briefing.marking in "\n".join(p.text for p in section.first_page_footer.paragraphs)
 
 
-@pytest.mark.xfail(reason="BUG: render_docx asks python-docx for the Title/Subtitle/List Bullet/List Number styles "
-                          "by name; a reference DOCX saved by Word keeps only the styles it uses, and a missing one "
-                          "crashes the build with a KeyError traceback (exit 1) instead of a fallback or a "
-                          "one-line render error (exit 4)", strict=True)
 def test_a_reference_docx_without_list_styles_is_handled(tmp_path):
     reference = docx.Document()
     for name in ("Title", "Subtitle", "List Bullet", "List Number"):

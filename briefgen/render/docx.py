@@ -19,7 +19,7 @@ from docx.shared import Cm, Pt, RGBColor
 
 from briefgen.errors import RenderError
 from briefgen.models import Briefing, Item, RenderOptions, Table
-from briefgen.render.html import citation_numbers, safe_url
+from briefgen.render.html import citation_numbers, is_web_url
 from briefgen.render.text import citation_marker, display_date, window_label
 
 LINK_COLOUR = RGBColor(0x1F, 0x3A, 0x5F)
@@ -69,14 +69,21 @@ def _marking_paragraph(container, text: str):
 
 
 def _header_and_footer(document, marking: str) -> None:
-    section = document.sections[0]
-    if marking:
-        _marking_paragraph(section.header, marking)
-    footer = _marking_paragraph(section.footer, marking) if marking else section.footer.add_paragraph()
-    footer.add_run("    Page ").font.size = Pt(8)
-    _field(footer, "PAGE")
-    footer.add_run(" of ").font.size = Pt(8)
-    _field(footer, "NUMPAGES")
+    """The marking and page numbers in every header and footer the reference uses (first page, even pages)."""
+    for section in document.sections:
+        pairs = [(section.header, section.footer)]
+        if section.different_first_page_header_footer:
+            pairs.append((section.first_page_header, section.first_page_footer))
+        if document.settings.odd_and_even_pages_header_footer:
+            pairs.append((section.even_page_header, section.even_page_footer))
+        for header, footer in pairs:
+            if marking:
+                _marking_paragraph(header, marking)
+            line = _marking_paragraph(footer, marking) if marking else footer.add_paragraph()
+            line.add_run("    Page ").font.size = Pt(8)
+            _field(line, "PAGE")
+            line.add_run(" of ").font.size = Pt(8)
+            _field(line, "NUMPAGES")
 
 
 def _hyperlink(paragraph, url: str, text: str) -> None:
@@ -98,8 +105,26 @@ def _hyperlink(paragraph, url: str, text: str) -> None:
     paragraph._p.append(link)
 
 
+FALLBACK_SIZES = {"Title": 20, "Subtitle": 10, "Heading 1": 14, "Heading 2": 11}
+
+
+def _paragraph(document, style: str, text: str = ""):
+    """A paragraph in a built-in style; a reference document that lacks the style gets Normal text
+    formatted to look the part, rather than an error."""
+    if style in document.styles:
+        return document.add_paragraph(text, style=style)
+    paragraph = document.add_paragraph()
+    if text:
+        run = paragraph.add_run(("• " if "Bullet" in style else "") + text)
+        if style in FALLBACK_SIZES:
+            run.bold, run.font.size = True, Pt(FALLBACK_SIZES[style])
+    elif "Bullet" in style:
+        paragraph.add_run("• ")
+    return paragraph
+
+
 def _item(document, item: Item, numbers: dict[str, int], with_date: bool) -> None:
-    paragraph = document.add_paragraph(style="List Bullet")
+    paragraph = _paragraph(document, "List Bullet")
     if with_date:
         paragraph.add_run(f"{display_date(item.date)}: ").bold = True
     paragraph.add_run(f"{item.text} {citation_marker(item.sources, numbers)}")
@@ -116,7 +141,7 @@ def _repeat_header(row) -> None:
 
 
 def _table(document, table: Table, numbers: dict[str, int]) -> None:
-    document.add_paragraph(table.title, style="Heading 2")
+    _paragraph(document, "Heading 2", table.title)
     columns = [*table.columns, "Sources"]
     grid = document.add_table(rows=1, cols=len(columns))
     if TABLE_STYLE in [s.name for s in document.styles]:
@@ -160,19 +185,20 @@ def render_docx(briefing: Briefing, options: RenderOptions) -> bytes:
     properties.language = "en"
     _header_and_footer(document, briefing.marking)
 
-    document.add_paragraph(briefing.title, style="Title")
-    document.add_paragraph(
+    _paragraph(document, "Title", briefing.title)
+    _paragraph(
+        document,
+        "Subtitle",
         f"{briefing.audience_title} · {window_label(briefing.window)} · generated "
         f"{briefing.generated_at:%d %B %Y %H:%M} UTC",
-        style="Subtitle",
     )
     numbers = citation_numbers(briefing)
     if briefing.key_points:
-        document.add_heading("Key points", level=1)
+        _paragraph(document, "Heading 1", "Key points")
         for item in briefing.key_points:
             _item(document, item, numbers, with_date=False)
     for section in briefing.sections:
-        document.add_heading(section.title, level=1)
+        _paragraph(document, "Heading 1", section.title)
         if not section.items:
             document.add_paragraph("Nothing reported in this window.")
         for item in section.items:
@@ -183,25 +209,25 @@ def render_docx(briefing: Briefing, options: RenderOptions) -> bytes:
             if table.section == section.id:
                 _table(document, table, numbers)
 
-    document.add_heading("Sources", level=1)
+    _paragraph(document, "Heading 1", "Sources")
     for number, source in enumerate(briefing.sources, start=1):
-        paragraph = document.add_paragraph(style="List Number")
+        paragraph = _paragraph(document, "List Number")
         paragraph.add_run(f"[{number}] ").bold = True
         paragraph.add_run(source.title or source.path)
         origin = (source.outlet or source.path) + ("" if source.item is None else f" #{source.item}")
         published = (f"published {display_date(source.published)} ({source.date_found_by})" if source.published
                      else "publication date unknown")
         paragraph.add_run(f" — {origin}; {published}")
-        if source.url and safe_url(source.url) != "#":
+        if is_web_url(source.url):
             paragraph.add_run("; ")
             _hyperlink(paragraph, source.url, source.url)
     if briefing.show_coverage:
         coverage = briefing.coverage
-        document.add_heading("Coverage", level=2)
+        _paragraph(document, "Heading 2", "Coverage")
         document.add_paragraph(f"{coverage.read} documents read; {coverage.used} used; "
                                f"{len(coverage.left_out)} left out.")
         for key, reason in coverage.left_out:
-            document.add_paragraph(f"{key}: {reason}", style="List Bullet")
+            _paragraph(document, "List Bullet", f"{key}: {reason}")
     stream = io.BytesIO()
     document.save(stream)
     return stream.getvalue()

@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import jinja2
+from jinja2 import meta
 
 from briefgen.errors import RenderError
 from briefgen.models import Briefing, RenderOptions
@@ -22,13 +23,14 @@ def environment(template_dirs: tuple[Path, ...]) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(display_date=display_date, window_label=window_label, safe_url=safe_url)
+    env.filters.update(display_date=display_date, window_label=window_label)
+    env.tests["web_url"] = is_web_url
     return env
 
 
-def safe_url(url: str | None) -> str:
+def is_web_url(url: str | None) -> bool:
     """Only web addresses become links: a `javascript:` or `file:` URL from an article must not."""
-    return url if url and urlsplit(url).scheme.lower() in ("http", "https") else "#"
+    return bool(url) and urlsplit(url).scheme.lower() in ("http", "https")
 
 
 def citation_numbers(briefing: Briefing) -> dict[str, int]:
@@ -36,7 +38,16 @@ def citation_numbers(briefing: Briefing) -> dict[str, int]:
 
 
 def load_template(env: jinja2.Environment, template: str, template_dirs: tuple[Path, ...]) -> jinja2.Template:
+    """The template, after checking that every template it extends or includes exists and compiles."""
     try:
+        pending, seen = [template], set()
+        while pending:
+            name = pending.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            source = env.loader.get_source(env, name)[0]
+            pending.extend(n for n in meta.find_referenced_templates(env.parse(source)) if n)
         return env.get_template(template)
     except jinja2.TemplateNotFound as exc:
         searched = ", ".join(str(d) for d in template_dirs)

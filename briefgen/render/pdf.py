@@ -26,12 +26,24 @@ class TemplateOnlyFetcher(URLFetcher):
     def fetch(self, url, headers=None):
         parts = urlsplit(url)
         if parts.scheme == "file":
-            path = Path(unquote(parts.path)).resolve()
-            if not any(path.is_relative_to(folder) for folder in self._allowed) or not path.is_file():
-                raise ValueError(f"refused to read {url}: outside the template folders")
+            path = self._find(Path(unquote(parts.path)).resolve())
+            if path is None:
+                raise ValueError(f"refused to read {url}: not a file inside the template folders")
+            url = path.as_uri()
         elif parts.scheme != "data":
             raise ValueError(f"refused to fetch {url}: only template files and data: URLs are allowed")
         return super().fetch(url, headers)
+
+
+    def _find(self, path: Path) -> Path | None:
+        """The file inside the template folders; an asset a user folder lacks (fonts/...) is looked up in
+        the next folder, as templates are."""
+        home = next((folder for folder in self._allowed if path.is_relative_to(folder)), None)
+        if home is None:
+            return None
+        relative = path.relative_to(home)
+        return next((f / relative for f in self._allowed if (f / relative).resolve().is_relative_to(f)
+                     and (f / relative).is_file()), None)
 
 
 def render_pdf(briefing: Briefing, options: RenderOptions) -> bytes:
