@@ -4,6 +4,7 @@ calls the pipeline, and turns errors into one line and an exit code."""
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -11,8 +12,10 @@ from pathlib import Path
 from briefgen import __version__
 from briefgen.config import build_request
 from briefgen.errors import BriefgenError
+from briefgen.history import History
 from briefgen.models import Diagnostic
 from briefgen.pipeline import build, check_templates, survey
+from briefgen.runner import run
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,6 +37,15 @@ def _parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--format", dest="formats", metavar="pdf,docx,html,json",
                            help="formats to write (default: each audience's own)")
     build_cmd.add_argument("--out", help="output folder (default: the config's `output_dir`)")
+    build_cmd.add_argument("--edits", help="an editor's overrides file (default: the config's `edits`)")
+    run_cmd = commands.add_parser("run", parents=[common],
+                                  help="the scheduled run: every audience and format, manifest and history")
+    run_cmd.add_argument("--out", help="output folder (default: the config's `output_dir`)")
+    run_cmd.add_argument("--edits", help="an editor's overrides file (default: the config's `edits`)")
+    run_cmd.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                         help="wait this long for another run of the same briefing to finish (default: refuse)")
+    history_cmd = commands.add_parser("history", parents=[common], help="list the recorded runs of the briefing")
+    history_cmd.add_argument("--out", help="output folder holding the history (default: the config's `output_dir`)")
     commands.add_parser("sources", parents=[common],
                         help="list every document with its date and whether the window takes it")
     commands.add_parser("check", parents=[common], help="validate config, templates and corpus; write nothing")
@@ -58,6 +70,7 @@ def _request(args: argparse.Namespace):
         audiences=audiences,
         formats=getattr(args, "formats", None),
         out=getattr(args, "out", None),
+        edits=getattr(args, "edits", None),
     )
 
 
@@ -93,6 +106,20 @@ def _check(request) -> int:
     return 0
 
 
+def _history(request) -> int:
+    config = request.config
+    runs = History(config.history or request.output_dir / "history.sqlite").runs(config.name)
+    print(f"{'RUN':<4} {'STATUS':<10} {'WINDOW':<24}  {'AS OF':<10}  {'STARTED':<25}  {'FINISHED':<25}  MESSAGE")
+    for r in runs:
+        print(f"{r.id:<4} {r.status:<10} {r.window_from} to {r.window_to}  {r.as_of}  {r.started_at:<25}  "
+              f"{r.finished_at or '-':<25}  {r.message or ''}")
+    return 0
+
+
+def _interrupt(signum, frame):  # noqa: ARG001 - signal handler signature
+    raise KeyboardInterrupt(f"stopped by signal {signum}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -101,7 +128,14 @@ def main(argv: list[str] | None = None) -> int:
             return _sources_table(request)
         if args.command == "check":
             return _check(request)
-        result = build(request)
+        if args.command == "history":
+            return _history(request)
+        if args.command == "run":
+            # a scheduler stops jobs with SIGTERM: unwind so the history records the run as failed
+            signal.signal(signal.SIGTERM, _interrupt)
+            result = run(request, wait_seconds=args.wait)
+        else:
+            result = build(request)
         _warn(result.diagnostics)
         for path in result.written:
             print(path)
@@ -113,4 +147,5 @@ def main(argv: list[str] | None = None) -> int:
             print(f"briefgen: error: {line}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
+        print("briefgen: error: interrupted; previous outputs are intact", file=sys.stderr)
         return 130

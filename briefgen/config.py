@@ -112,6 +112,8 @@ class BriefConfigFile(Strict):
     audiences: dict[Annotated[str, Field(pattern=IDENTIFIER)], AudienceSpec]
     docx_reference: str = "reference.docx"  # a Word file whose styles, margins, header and footer the DOCX takes
     pdf_variant: Literal["pdf/a-3b", "pdf/ua-1"] | None = None
+    history: str | None = None  # the run-history database (default: history.sqlite in output_dir)
+    edits: str | None = None  # an editor's overrides file
 
     @model_validator(mode="after")
     def audiences_name_known_sections(self) -> BriefConfigFile:
@@ -188,6 +190,36 @@ class BriefConfig:
     audiences: dict[str, AudienceSpec]
     docx_reference: str = "reference.docx"
     pdf_variant: str | None = None
+    history: Path | None = None
+    edits: Path | None = None
+
+
+class EditsFile(Strict):
+    """An editor's overrides, by stable item id."""
+
+    note: str | None = None  # shown at the top of every edition
+    pin: list[str] = []  # always in, first in its section
+    drop: list[str] = []  # never in
+    replace: dict[str, str] = {}  # new text; the citations stay
+
+
+@dataclass(frozen=True)
+class Edits:
+    path: Path
+    note: str | None
+    pin: tuple[str, ...]
+    drop: tuple[str, ...]
+    replace: dict[str, str]
+
+    def ids(self) -> list[tuple[str, str]]:
+        """(override kind, item id) of every override, to report the ones that match no item."""
+        return [("pin", i) for i in self.pin] + [("drop", i) for i in self.drop] + [
+            ("replace", i) for i in self.replace]
+
+
+def load_edits(path: Path) -> Edits:
+    raw = _validate(EditsFile, _read_yaml_file(path) or {}, path)
+    return Edits(path, raw.note, tuple(raw.pin), tuple(raw.drop), dict(raw.replace))
 
 
 @dataclass(frozen=True)
@@ -201,6 +233,7 @@ class BuildRequest:
     audiences: tuple[str, ...]
     formats: tuple[str, ...] | None  # None: each audience's own formats
     output_dir: Path
+    edits: Edits | None = None
 
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -334,6 +367,8 @@ def load_config(path: Path) -> BriefConfig:
         audiences=raw.audiences,
         docx_reference=raw.docx_reference,
         pdf_variant=raw.pdf_variant,
+        history=(base / raw.history).resolve() if raw.history else None,
+        edits=(base / raw.edits).resolve() if raw.edits else None,
     )
 
 
@@ -363,6 +398,7 @@ def build_request(
     audiences: list[str] | None = None,
     formats: str | None = None,
     out: str | None = None,
+    edits: str | None = None,
     today: date | None = None,
 ) -> BuildRequest:
     """Load the config and apply the command line, which wins over the file."""
@@ -404,6 +440,7 @@ def build_request(
             problems.append("--format: expected some of pdf, docx, html, json, got nothing")
     if problems:
         raise ConfigError([f"{config_path}: {p}" for p in problems])
+    edits_path = Path(edits) if edits else config.edits
     return BuildRequest(
         config=config,
         corpus=Path(corpus) if corpus else config.corpus,
@@ -412,4 +449,5 @@ def build_request(
         audiences=chosen,
         formats=chosen_formats,
         output_dir=Path(out) if out else config.output_dir,
+        edits=load_edits(edits_path) if edits_path else None,
     )

@@ -1,4 +1,5 @@
-"""Errors a user can act on. Each kind maps to its own exit code."""
+"""Errors a user can act on, and their exit codes: 1 the build failed (corpus, templates, outputs, lock),
+2 the command line or the config is wrong. Schedulers rely on these."""
 
 
 class BriefgenError(Exception):
@@ -20,10 +21,10 @@ class ConfigError(BriefgenError):
 class InputError(BriefgenError):
     """The corpus as a whole is unusable (missing, empty, nothing readable)."""
 
-    exit_code = 3
-
 
 class RenderError(BriefgenError):
     """A template is missing or broken, or an output could not be written."""
 
-    exit_code = 4
+
+class BusyError(BriefgenError):
+    """Another run of the same briefing holds its lock."""

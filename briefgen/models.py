@@ -79,6 +79,8 @@ class Item:
     fields: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     conflict: bool = False
     note: str | None = None  # names the differing figures when `conflict`
+    new: bool = False  # not in the previous successful run of this briefing and audience
+    edited: bool = False  # its text was replaced by an editor
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,8 @@ class Briefing:
     tables: tuple[Table, ...] = ()
     chart: Chart | None = None
     show_coverage: bool = False
+    editor_note: str | None = None
+    new_summary: str | None = None  # "3 of 12 items are new since the run of 25 August 2025."
     diagnostics: tuple[Diagnostic, ...] = field(default=())
 
 

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from briefgen.config import BuildRequest
 from briefgen.errors import InputError
+from briefgen.history import PastItem, RunRecord
 from briefgen.ingest import read_corpus
-from briefgen.models import Briefing, Coverage, Diagnostic, Document, RenderOptions, Selection
+from briefgen.models import Briefing, Coverage, Diagnostic, Document, Item, RenderOptions, Selection
 from briefgen.render import render_all, write_atomically
 from briefgen.render.html import environment, load_template
 from briefgen.select import select
-from briefgen.summarise import compose, extract, merge
+from briefgen.summarise import Draft, compose, extract, merge
+from briefgen.summarise.compose import SAME_TEXT, overlap
+from briefgen.summarise.extract import content_words
 from briefgen.summarise.tables import build_tables, items_per_day_chart
 
 
@@ -30,10 +35,24 @@ class Survey:
 
 
 @dataclass(frozen=True)
+class Composed:
+    """Every audience's briefing, before rendering, with what the run met on the way."""
+
+    briefings: tuple[Briefing, ...]
+    survey: Survey
+    diagnostics: tuple[Diagnostic, ...]
+    timings: dict[str, float]
+
+
+@dataclass(frozen=True)
 class BuildResult:
     written: tuple[Path, ...]
     briefings: tuple[Briefing, ...]
     diagnostics: tuple[Diagnostic, ...]
+
+
+# audience -> the previous successful run's items of that audience, if any (see history.History)
+PreviousItems = Callable[[str], "tuple[RunRecord, list[PastItem]] | None"]
 
 
 def survey(request: BuildRequest) -> Survey:
@@ -55,22 +74,56 @@ def output_name(request: BuildRequest, audience: str, fmt: str) -> str:
     return f"{request.config.name}_{audience}_{window.start}_{window.end}.{fmt}"
 
 
-def build(request: BuildRequest, now: datetime | None = None) -> BuildResult:
+def _stale_edits(request: BuildRequest, drafts: list[Draft]) -> list[Diagnostic]:
+    """Overrides whose item is not in this briefing: reported, never silently ignored."""
+    if request.edits is None:
+        return []
+    known = {draft.id for draft in drafts}
+    return [Diagnostic(str(request.edits.path), f"{kind}: no item {item!r} in this briefing (stale override)")
+            for kind, item in request.edits.ids() if item not in known]
+
+
+def mark_new(briefing: Briefing, previous: tuple[RunRecord, list[PastItem]] | None) -> Briefing:
+    """Flag the items that no earlier run carried, by id or by saying the same thing in other words."""
+    if previous is None:
+        return replace(briefing, new_summary="First recorded run of this briefing: nothing to compare with.")
+    run, past = previous
+    past_ids = {p.item_id for p in past}
+    past_words = [content_words(p.text) for p in past]
+
+    def is_new(item: Item) -> bool:
+        words = content_words(item.text)
+        return item.id not in past_ids and not any(overlap(words, w) >= SAME_TEXT for w in past_words)
+
+    sections = tuple(replace(s, items=tuple(replace(i, new=is_new(i)) for i in s.items)) for s in briefing.sections)
+    items = [i for s in sections for i in s.items]
+    new = sum(i.new for i in items)
+    summary = (f"{new} of {len(items)} items are new since the briefing of {run.window_from} to {run.window_to}."
+               if new else f"No new items since the briefing of {run.window_from} to {run.window_to}.")
+    return replace(briefing, sections=sections, new_summary=summary)
+
+
+def compose_editions(request: BuildRequest, now: datetime | None = None,
+                     previous: PreviousItems | None = None) -> Composed:
+    """Read, select, summarise: every audience's briefing, NEW items marked when `previous` is given."""
     config = request.config
+    started = time.monotonic()
     check_templates(request)
     surveyed = survey(request)
+    read_done = time.monotonic()
     section_ids = sorted({s for name in request.audiences for s in config.audiences[name].sections})
     drafts = merge(extract(surveyed.included, config.topic, section_ids, request.as_of))
+    diagnostics = surveyed.diagnostics + tuple(_stale_edits(request, drafts))
     generated_at = (now or datetime.now(UTC)).replace(microsecond=0)
     coverage = Coverage(
         read=len(surveyed.selections),
-        used=0,
+        used=len(surveyed.included),
         left_out=tuple((s.document.key, s.reason) for s in surveyed.selections if not s.included),
     )
-    briefings, outputs = [], {}
+    briefings = []
     for name in request.audiences:
         audience = config.audiences[name]
-        sections, key_points, sources = compose(drafts, audience, config.sections)
+        sections, key_points, sources = compose(drafts, audience, config.sections, request.edits)
         briefing = Briefing(
             title=config.title,
             audience=name,
@@ -84,14 +137,31 @@ def build(request: BuildRequest, now: datetime | None = None) -> BuildResult:
             tables=build_tables(audience.tables, config.topic.tables, sections),
             chart=items_per_day_chart(next((s for s in sections if s.id == audience.chart), None), request.window),
             show_coverage=audience.coverage,
-            coverage=Coverage(coverage.read, len(surveyed.included), coverage.left_out),
-            diagnostics=surveyed.diagnostics,
+            coverage=coverage,
+            diagnostics=diagnostics,
+            editor_note=request.edits.note if request.edits else None,
         )
-        briefings.append(briefing)
-        formats = request.formats or tuple(audience.formats)
+        briefings.append(mark_new(briefing, previous(name)) if previous else briefing)
+    timings = {"read": read_done - started, "summarise": time.monotonic() - read_done}
+    return Composed(tuple(briefings), surveyed, diagnostics, timings)
+
+
+def render_editions(request: BuildRequest, briefings: tuple[Briefing, ...]) -> dict[tuple[str, str], bytes]:
+    """(audience, format) -> the file's bytes, all in memory before anything is written."""
+    config = request.config
+    rendered = {}
+    for briefing in briefings:
+        audience = config.audiences[briefing.audience]
         options = RenderOptions(config.template_dirs, audience.template, config.docx_reference, config.pdf_variant)
-        rendered = render_all(briefing, formats, options)
-        for fmt, data in rendered.items():
-            outputs[request.output_dir / output_name(request, name, fmt)] = data
-    written = write_atomically(outputs)
-    return BuildResult(tuple(written), tuple(briefings), surveyed.diagnostics)
+        for fmt, data in render_all(briefing, request.formats or tuple(audience.formats), options).items():
+            rendered[(briefing.audience, fmt)] = data
+    return rendered
+
+
+def build(request: BuildRequest, now: datetime | None = None) -> BuildResult:
+    """The on-demand build: every audience's files, named <name>_<audience>_<from>_<to>.<format>."""
+    composed = compose_editions(request, now)
+    rendered = render_editions(request, composed.briefings)
+    written = write_atomically({request.output_dir / output_name(request, audience, fmt): data
+                                for (audience, fmt), data in rendered.items()})
+    return BuildResult(tuple(written), composed.briefings, composed.diagnostics)

@@ -105,7 +105,7 @@ def test_a_missing_template_is_one_clear_line_and_exit_4(tmp_path):
     config = write(tmp_path / "desk.yaml", press_config(template="no-such-template.html"))
     for command in (["build", "--out", tmp_path / "out"], ["check"]):
         result = run_cli(command[0], "--config", config, "--as-of", "2025-09-01", *command[1:])
-        assert result.returncode == 4, (command, result.stderr)
+        assert result.returncode == 1, (command, result.stderr)
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1, result.stderr
         assert "no-such-template.html" in lines[0]
@@ -122,9 +122,9 @@ def test_check_reports_a_template_whose_parent_is_missing(tmp_path):
     config = write(tmp_path / "desk.yaml", press_config(template="orphan.html"))
     built = run_cli("build", "--config", config, "--as-of", "2025-09-01", "--format", "html",
                     "--out", tmp_path / "out")
-    assert built.returncode == 4 and "no-such-base.html" in built.stderr  # build does notice
+    assert built.returncode == 1 and "no-such-base.html" in built.stderr  # build does notice
     checked = run_cli("check", "--config", config, "--as-of", "2025-09-01")
-    assert checked.returncode == 4, checked.stdout
+    assert checked.returncode == 1, checked.stdout
     assert "no-such-base.html" in checked.stderr
 
 
@@ -193,7 +193,7 @@ def test_a_missing_reference_docx_is_a_clear_error(tmp_path):
     config = write(tmp_path / "desk.yaml", press_config(extra="docx_reference: no-such-reference.docx\n"))
     result = run_cli("build", "--config", config, "--as-of", "2025-09-01", "--format", "docx", "--out",
                      tmp_path / "out")
-    assert result.returncode == 4
+    assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "no-such-reference.docx" in lines[0]
     assert files_under(tmp_path / "out") == []
@@ -238,6 +238,6 @@ def test_a_reference_docx_without_list_styles_is_handled(tmp_path):
         built = docx.Document(str(tmp_path / "out" / "deskbrief_press_2025-08-25_2025-08-31.docx"))
         assert built.paragraphs[0].text == "Desk briefing"
     else:
-        assert result.returncode == 4
+        assert result.returncode == 1
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and "plain-house.docx" in lines[0]

@@ -24,6 +24,7 @@ from briefgen.render.text import citation_marker, display_date, window_label
 
 LINK_COLOUR = RGBColor(0x1F, 0x3A, 0x5F)
 FLAG_COLOUR = RGBColor(0x8A, 0x1C, 0x1C)
+NEW_COLOUR = RGBColor(0x2E, 0x7D, 0x32)
 TABLE_STYLE = "Light Grid Accent 1"
 
 
@@ -127,6 +128,9 @@ def _item(document, item: Item, numbers: dict[str, int], with_date: bool) -> Non
     paragraph = _paragraph(document, "List Bullet")
     if with_date:
         paragraph.add_run(f"{display_date(item.date)}: ").bold = True
+    if item.new:
+        badge = paragraph.add_run("NEW ")
+        badge.bold, badge.font.color.rgb = True, NEW_COLOUR
     paragraph.add_run(f"{item.text} {citation_marker(item.sources, numbers)}")
     if item.conflict:
         flag = paragraph.add_run(f" Conflicting figures: {item.note}")
@@ -193,10 +197,16 @@ def render_docx(briefing: Briefing, options: RenderOptions) -> bytes:
         f"{briefing.generated_at:%d %B %Y %H:%M} UTC",
     )
     numbers = citation_numbers(briefing)
-    if briefing.key_points:
+    if briefing.editor_note:
+        note = document.add_paragraph()
+        note.add_run("Editor's note. ").bold = True
+        note.add_run(briefing.editor_note)
+    if briefing.key_points or briefing.new_summary:
         _paragraph(document, "Heading 1", "Key points")
-        for item in briefing.key_points:
-            _item(document, item, numbers, with_date=False)
+    if briefing.new_summary:
+        document.add_paragraph().add_run(briefing.new_summary).font.color.rgb = NEW_COLOUR
+    for item in briefing.key_points:
+        _item(document, item, numbers, with_date=False)
     for section in briefing.sections:
         _paragraph(document, "Heading 1", section.title)
         if not section.items:

@@ -18,6 +18,10 @@ def item_dict(item: Item) -> dict[str, Any]:
              "fields": item.fields}
     if item.conflict:
         entry.update(conflict=True, note=item.note)
+    if item.new:
+        entry["new"] = True
+    if item.edited:
+        entry["edited"] = True
     return entry
 
 
@@ -36,6 +40,8 @@ def briefing_dict(briefing: Briefing) -> dict[str, Any]:
             }
             for section in briefing.sections
         ],
+        "editor_note": briefing.editor_note,
+        "new_summary": briefing.new_summary,
         "key_points": [item_dict(item) for item in briefing.key_points],
         "sources": [
             {

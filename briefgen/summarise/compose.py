@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from briefgen.config import AudienceSpec, SectionSpec
+from briefgen.config import AudienceSpec, Edits, SectionSpec
 from briefgen.models import Document, Item, Section, Source
 from briefgen.summarise.extract import Fact, quantities
 
@@ -46,6 +46,11 @@ class Draft:
     @property
     def documents(self) -> list[Document]:
         return list(dict.fromkeys(f.document for f in self.reports))
+
+    @property
+    def id(self) -> str:
+        """Stable across runs and machines: the same lead sentence in the same section."""
+        return item_id(self.lead.section, self.lead.text)
 
     @property
     def rank(self) -> float:
@@ -171,15 +176,23 @@ def _fit(chosen: dict[str, list[Draft]], key_points: list[Draft], protected: lis
 
 
 def compose(
-    drafts: list[Draft], audience: AudienceSpec, sections: tuple[SectionSpec, ...]
+    drafts: list[Draft], audience: AudienceSpec, sections: tuple[SectionSpec, ...], edits: Edits | None = None
 ) -> tuple[tuple[Section, ...], tuple[Item, ...], tuple[Source, ...]]:
-    """The audience's sections (in its order), its key points, and the sources they cite."""
+    """The audience's sections (in its order), its key points, and the sources they cite.
+
+    An editor's pins come first in their section and survive the budget; drops never appear.
+    """
+    pinned = set(edits.pin) if edits else set()
+    dropped = set(edits.drop) if edits else set()
+    replaced = edits.replace if edits else {}
     chosen: dict[str, list[Draft]] = {}
     protected: list[Draft] = []
     for section_id in audience.sections:
-        own = sorted((d for d in drafts if d.lead.section == section_id), key=lambda d: -d.rank)
-        # the strongest watched reports always surface; further ones compete like any other item
-        kept = [d for d in own if d.lead.watched][:WATCHED_KEPT]
+        own = sorted((d for d in drafts if d.lead.section == section_id and d.id not in dropped),
+                     key=lambda d: -d.rank)
+        # pins first; then the strongest watched reports, which always surface
+        kept = [d for d in own if d.id in pinned] + [d for d in own if d.lead.watched and d.id not in pinned][
+            :WATCHED_KEPT]
         protected += kept
         rest = [d for d in own if all(d is not k for k in kept)]
         chosen[section_id] = (kept + rest)[: max(audience.max_items, len(kept))]
@@ -197,11 +210,12 @@ def compose(
     cite = {key: source.id for key, source in sources.items()}
     numbers = {key: number for number, key in enumerate(sources, start=1)}
 
-    def item(draft: Draft, text: str, section: str) -> Item:
+    def item(draft: Draft, text: str, item_id_: str) -> Item:
         note = conflict_note(draft, numbers)
         return Item(
-            id=item_id(section, text),
-            text=text,
+            id=item_id_,
+            text=replaced.get(draft.id, text),
+            edited=draft.id in replaced,
             date=draft.lead.date,
             sources=tuple(cite[d.key] for d in draft.documents),
             score=draft.rank,
@@ -213,10 +227,11 @@ def compose(
     titles = {s.id: s.title for s in sections}
     built = tuple(
         Section(section_id, titles[section_id],
-                tuple(item(d, d.text, section_id) for d in sorted(picked, key=_reading_order)))
+                tuple(item(d, d.text, d.id) for d in sorted(picked, key=lambda d: (d.id not in pinned,
+                                                                                     *_reading_order(d)))))
         for section_id, picked in chosen.items()
     )
-    points = tuple(item(d, shorten(d.text), "key-point") for d in key_points)
+    points = tuple(item(d, shorten(d.text), item_id("key-point", d.text)) for d in key_points)
     return built, points, tuple(sources.values())
 
 
