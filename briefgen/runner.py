@@ -99,6 +99,9 @@ def run(request: BuildRequest, *, wait_seconds: float = 0.0, now: datetime | Non
     base = request.output_dir / config.name
     folder = base / f"{request.window.start}_{request.window.end}"
     with briefing_lock(base / ".lock", wait_seconds):
+        # under the lock no other run is writing: temporary files here were left by a killed run
+        for leftover in folder.glob(".*.tmp"):
+            leftover.unlink(missing_ok=True)
         history = History(config.history or request.output_dir / "history.sqlite")
         run_id = history.start(config.name, request.window.start.isoformat(), request.window.end.isoformat(),
                                request.as_of.isoformat())
