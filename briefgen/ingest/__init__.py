@@ -5,6 +5,7 @@ A bad file never stops the run: it is reported as a `Diagnostic` naming it, and 
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -46,20 +47,23 @@ def decode(path: str, data: bytes, ctx: ReadContext) -> str:
         return data.decode("utf-8-sig", errors="replace")
 
 
-def _registry() -> dict[str, Reader]:
-    from briefgen.ingest import feed, html, jsonl, markdown, text
+# the reader module of each suffix, imported on first use (trafilatura and feedparser are slow to import)
+READERS = {
+    ".txt": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+    ".jsonl": "jsonl",
+    ".xml": "feed",
+    ".rss": "feed",
+    ".atom": "feed",
+}
 
-    return {
-        ".txt": text.read,
-        ".md": markdown.read,
-        ".markdown": markdown.read,
-        ".html": html.read,
-        ".htm": html.read,
-        ".jsonl": jsonl.read,
-        ".xml": feed.read,
-        ".rss": feed.read,
-        ".atom": feed.read,
-    }
+
+def reader_for(suffix: str) -> Reader | None:
+    module = READERS.get(suffix.lower())
+    return importlib.import_module(f"briefgen.ingest.{module}").read if module else None
 
 
 def _corpus_files(root: Path, ctx: ReadContext) -> list[Path]:
@@ -93,11 +97,10 @@ def read_corpus(root: Path, reference: date) -> tuple[list[Document], list[Diagn
     if not root.is_dir():
         raise InputError(f"{root}: corpus folder not found")
     ctx = ReadContext(reference)
-    readers = _registry()
     documents: list[Document] = []
     for path in _corpus_files(root, ctx):
         rel = _relative(path, root)
-        reader = readers.get(path.suffix.lower())
+        reader = reader_for(path.suffix)
         if reader is None:
             ctx.warn(rel, f"unsupported file type {path.suffix or '(none)'!r}, skipped")
             continue
