@@ -4,14 +4,16 @@ calls the pipeline, and turns errors into one line and an exit code."""
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import traceback
+from datetime import UTC, datetime
 from pathlib import Path
 
 from briefgen import __version__
 from briefgen.config import build_request
-from briefgen.errors import BriefgenError
+from briefgen.errors import BriefgenError, ConfigError
 from briefgen.history import History
 from briefgen.models import Diagnostic
 from briefgen.pipeline import build, check_templates, survey
@@ -116,6 +118,17 @@ def _history(request) -> int:
     return 0
 
 
+def _clock() -> datetime | None:
+    """The generation time: SOURCE_DATE_EPOCH when set (reproducible builds), else the wall clock."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is None:
+        return None
+    try:
+        return datetime.fromtimestamp(int(epoch), UTC)
+    except (ValueError, OverflowError, OSError):
+        raise ConfigError([f"SOURCE_DATE_EPOCH: expected whole seconds since 1970, got {epoch!r}"]) from None
+
+
 def _interrupt(signum, frame):  # noqa: ARG001 - signal handler signature
     raise KeyboardInterrupt(f"stopped by signal {signum}")
 
@@ -133,10 +146,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             # a scheduler stops jobs with SIGTERM: unwind so the history records the run as failed
             signal.signal(signal.SIGTERM, _interrupt)
-            result = run(request, wait_seconds=args.wait)
+            result = run(request, wait_seconds=args.wait, now=_clock())
         else:
-            result = build(request)
+            result = build(request, now=_clock())
         _warn(result.diagnostics)
+        print(f"briefgen: {result.summary}", file=sys.stderr)
         for path in result.written:
             print(path)
         return 0

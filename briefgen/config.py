@@ -266,8 +266,13 @@ def load_yaml(text: str) -> Any:
     return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - the loader is a SafeLoader
 
 
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
 def _read_yaml_file(path: Path) -> Any:
     try:
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            raise ConfigError([f"{path}: larger than {MAX_CONFIG_BYTES // 1024} KB; not a config file"])
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ConfigError([f"{path}: file not found"]) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -49,6 +50,28 @@ class BuildResult:
     written: tuple[Path, ...]
     briefings: tuple[Briefing, ...]
     diagnostics: tuple[Diagnostic, ...]
+    summary: str
+
+
+def run_summary(surveyed: Survey) -> str:
+    """One line for the operator: "12 documents read, 9 used, 2 out of window, 1 off-topic, 1 skipped: bad feed"."""
+    verdicts = Counter()
+    for selection in surveyed.selections:
+        if selection.included:
+            verdicts["used"] += 1
+        elif selection.reason.startswith("published"):
+            verdicts["out of window"] += 1
+        elif selection.reason.startswith("off topic"):
+            verdicts["off-topic"] += 1
+        else:
+            verdicts["undated"] += 1
+    skipped = [d for d in surveyed.diagnostics if d.message.endswith("skipped")]
+    parts = [f"{len(surveyed.selections)} documents read"] + [
+        f"{verdicts[k]} {k}" for k in ("used", "out of window", "off-topic", "undated") if verdicts[k] or k == "used"]
+    if skipped:
+        reasons = sorted({d.message.rsplit(";", 1)[0] for d in skipped})
+        parts.append(f"{len(skipped)} skipped: {', '.join(reasons)}")
+    return ", ".join(parts)
 
 
 # audience -> the previous successful run's items of that audience, if any (see history.History)
@@ -164,4 +187,4 @@ def build(request: BuildRequest, now: datetime | None = None) -> BuildResult:
     rendered = render_editions(request, composed.briefings)
     written = write_atomically({request.output_dir / output_name(request, audience, fmt): data
                                 for (audience, fmt), data in rendered.items()})
-    return BuildResult(tuple(written), composed.briefings, composed.diagnostics)
+    return BuildResult(tuple(written), composed.briefings, composed.diagnostics, run_summary(composed.survey))

@@ -21,7 +21,7 @@ from briefgen.config import BuildRequest
 from briefgen.errors import BusyError
 from briefgen.history import History
 from briefgen.models import Diagnostic
-from briefgen.pipeline import Composed, compose_editions, render_editions
+from briefgen.pipeline import Composed, compose_editions, render_editions, run_summary
 from briefgen.render import write_atomically
 
 
@@ -30,6 +30,7 @@ class RunResult:
     run_id: int
     written: tuple[Path, ...]
     diagnostics: tuple[Diagnostic, ...]
+    summary: str
 
 
 @contextmanager
@@ -87,6 +88,7 @@ def _manifest(request: BuildRequest, composed: Composed, files: dict[Path, bytes
         "documents": documents,
         "outputs": [{"path": path.relative_to(folder).as_posix(), "sha256": _sha256(data), "bytes": len(data)}
                     for path, data in files.items()],
+        "summary": run_summary(composed.survey),
         "warnings": [str(d) for d in composed.diagnostics],
         "timings": {**{k: round(v, 3) for k, v in composed.timings.items()}, "render": round(render_seconds, 3),
                     "total": round(time.monotonic() - started, 3)},
@@ -123,4 +125,4 @@ def run(request: BuildRequest, *, wait_seconds: float = 0.0, now: datetime | Non
         except BaseException as exc:  # also Ctrl-C and SIGTERM: the history must not say "running"
             history.fail(run_id, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
             raise
-    return RunResult(run_id, tuple(written), composed.diagnostics)
+    return RunResult(run_id, tuple(written), composed.diagnostics, run_summary(composed.survey))

@@ -105,6 +105,8 @@ def build_document(
             published, found_by = latest.day, f"inferred from '{latest.text}' in the text"
     if published is None:
         ctx.warn(rel, f"{entry}no publication date found; kept out of every window")
+    elif published > ctx.reference:
+        ctx.warn(rel, f"{entry}publication date {published} is after the as-of date {ctx.reference}")
     if not text:
         ctx.warn(rel, f"{entry}no extractable text; skipped")
         return None

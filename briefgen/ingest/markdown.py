@@ -10,10 +10,11 @@ import yaml
 
 from briefgen.config import load_yaml
 from briefgen.dates import parse_date_string
-from briefgen.ingest import ReadContext, decode
+from briefgen.ingest import ReadContext, SkipFile, decode
 from briefgen.ingest.article import build_document
 from briefgen.models import Document
 
+MAX_FRONT_MATTER = 64 * 1024
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*$\r?\n?", re.S | re.M)
 IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
@@ -50,8 +51,13 @@ def read(rel: str, data: bytes, ctx: ReadContext) -> Iterator[Document]:
     match = FRONT_MATTER.match(text)
     if match:
         text = text[match.end():]
+        if len(match[1]) > MAX_FRONT_MATTER:
+            raise SkipFile(f"front matter larger than {MAX_FRONT_MATTER // 1024} KB")
         try:
             loaded = load_yaml(match[1])
+        except yaml.composer.ComposerError as exc:
+            # aliases are how YAML bombs work; an article that uses them is not trusted at all
+            raise SkipFile(f"front matter uses YAML aliases ({exc.problem})") from None
         except yaml.YAMLError as exc:
             ctx.warn(rel, f"front matter is not valid YAML ({str(exc).splitlines()[0]}); read without it")
             loaded = {}
