@@ -379,3 +379,95 @@ def reading_order(briefing) -> list[str]:
         pieces += ["Coverage", f"{briefing.coverage.read} documents read"]
         pieces += [f"{key}: {reason}" for key, reason in briefing.coverage.left_out]
     return pieces
+
+
+# --- Scheduled runs, run history and editor overrides (test_run, test_history, test_edits, test_concurrency) --
+
+
+def run_config_text(*, formats: str | None = "[json]", window: str = "previous_week", extra: str = "",
+                    executive: dict[str, object] | None = None) -> str:
+    """config_text() for `briefgen run` tests: a relative window (so --as-of picks the week), every audience
+    limited to `formats` (JSON only by default: PDFs are slow), and the executive audience's budget
+    (max_items 3 unless `executive` says otherwise, plus max_words, key_points...)."""
+    text = config_text(window=window, extra=extra)
+    analyst, exec_line = "    max_items: 25\n", "    max_items: 3\n"
+    assert text.count(analyst) == 1 and text.count(exec_line) == 1
+    fmt = f"    formats: {formats}\n" if formats else ""
+    limits = {"max_items": 3, **(executive or {})}
+    text = text.replace(analyst, analyst + fmt)
+    return text.replace(exec_line, "".join(f"    {key}: {value}\n" for key, value in limits.items()) + fmt)
+
+
+def sha256_of(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def history_runs(db: Path) -> list[dict]:
+    """Every row of the run-history database's `runs` table, read read-only with sqlite3; [] if no database."""
+    import sqlite3
+    from contextlib import closing
+
+    if not db.exists():
+        return []
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)) as conn:
+        conn.row_factory = sqlite3.Row
+        try:
+            return [dict(row) for row in conn.execute("SELECT * FROM runs ORDER BY id")]
+        except sqlite3.OperationalError:  # the database is being created by a run right now
+            return []
+
+
+def history_items(db: Path, run_id: int) -> list[dict]:
+    import sqlite3
+    from contextlib import closing
+
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)) as conn:
+        conn.row_factory = sqlite3.Row
+        return [dict(row) for row in conn.execute("SELECT * FROM items WHERE run_id = ? ORDER BY audience, item_id",
+                                                  (run_id,))]
+
+
+def start_cli(*args: str | Path, python_args: tuple[str, ...] = ("-m", "briefgen")) -> subprocess.Popen[str]:
+    """`python -m briefgen ARGS` started in the background (stdout and stderr captured)."""
+    return subprocess.Popen([sys.executable, *python_args, *(str(a) for a in args)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for_run(db: Path, *, status: str = "running", count: int = 1, process=None, timeout: float = 30) -> list[dict]:
+    """Poll the history until `count` runs have `status` (a run in progress holds the briefing's lock)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        runs = history_runs(db)
+        if sum(r["status"] == status for r in runs) >= count:
+            return runs
+        if process is not None and process.poll() is not None:
+            raise AssertionError(f"the run ended before the history showed it {status}: "
+                                 f"exit {process.returncode}, stderr {process.stderr.read()!r}")
+        time.sleep(0.01)
+    raise AssertionError(f"no {status} run in {db} after {timeout} s: {history_runs(db)}")
+
+
+def write_many_articles(folder: Path, count: int, *, start: int = 0, days: tuple[str, ...] = (
+        "2025-08-25", "2025-08-26", "2025-08-27", "2025-08-28", "2025-08-29", "2025-08-30", "2025-08-31")) -> Path:
+    """`count` short generated articles (invented, numbered so no two say the same thing): a corpus big enough
+    that a run takes a moment, for tests that must catch a run while it is in progress."""
+    places = ["Delmas", "Cabaret", "Kenscoff", "Tabarre", "Carrefour", "Gressier", "Martissant", "Bel-Air"]
+    for n in range(start, start + count):
+        place, other = places[n % len(places)], places[(n * 3 + 1) % len(places)]
+        write(folder / f"gen{n:04d}.txt",
+              f"date {days[n % len(days)]}\n"
+              f"Haitian police and MSS officers patrolled {place} along route {n} and detained {n % 9 + 2} "
+              f"suspects in sweep number {n}.\n\n"
+              f"Convoy {n} delivered {n + 3} radios and {n % 5 + 2} armoured vehicles to the Haitian National "
+              f"Police in {other}.\n\n"
+              f"Officials expect the mission to expand patrols in {other} sector {n} next month.\n")
+    return folder
+
+
+def tree_bytes(folder: Path) -> dict[str, bytes]:
+    """Every file under folder (hidden ones too) by relative path, with its bytes."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in files_under(folder)}
