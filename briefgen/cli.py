@@ -161,5 +161,5 @@ def main(argv: list[str] | None = None) -> int:
             print(f"briefgen: error: {line}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("briefgen: error: interrupted; previous outputs are intact", file=sys.stderr)
+        print("briefgen: error: interrupted", file=sys.stderr)
         return 130

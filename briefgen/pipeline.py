@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from briefgen.render.html import environment, load_template
 from briefgen.select import select
 from briefgen.summarise import Draft, compose, extract, merge
 from briefgen.summarise.compose import SAME_TEXT, overlap
-from briefgen.summarise.extract import content_words
+from briefgen.summarise.extract import NUMBER_WORDS, content_words
 from briefgen.summarise.tables import build_tables, items_per_day_chart
 
 
@@ -106,17 +107,27 @@ def _stale_edits(request: BuildRequest, drafts: list[Draft]) -> list[Diagnostic]
             for kind, item in request.edits.ids() if item not in known]
 
 
+def anchors(text: str) -> frozenset[str]:
+    """What pins a statement to one event: the names (capitalised words after the first), and the numbers."""
+    words = re.findall(r"[\w’'-]+", text)
+    named = {w for w in words[1:] if w[:1].isupper()}
+    numbers = {w.lower() for w in words if w[:1].isdigit() or w.lower() in NUMBER_WORDS}
+    return frozenset(named | numbers)
+
+
 def mark_new(briefing: Briefing, previous: tuple[RunRecord, list[PastItem]] | None) -> Briefing:
     """Flag the items that no earlier run carried, by id or by saying the same thing in other words."""
     if previous is None:
         return replace(briefing, new_summary="First recorded run of this briefing: nothing to compare with.")
     run, past = previous
     past_ids = {p.item_id for p in past}
-    past_words = [content_words(p.text) for p in past]
+    past_facts = [(content_words(p.text), anchors(p.text)) for p in past]
 
     def is_new(item: Item) -> bool:
-        words = content_words(item.text)
-        return item.id not in past_ids and not any(overlap(words, w) >= SAME_TEXT for w in past_words)
+        words, named = content_words(item.text), anchors(item.text)
+        # the same words about another place, day or number are another event
+        return item.id not in past_ids and not any(
+            overlap(words, w) >= SAME_TEXT and named == n for w, n in past_facts)
 
     sections = tuple(replace(s, items=tuple(replace(i, new=is_new(i)) for i in s.items)) for s in briefing.sections)
     items = [i for s in sections for i in s.items]

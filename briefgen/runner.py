@@ -22,7 +22,7 @@ from briefgen.errors import BusyError
 from briefgen.history import History
 from briefgen.models import Diagnostic
 from briefgen.pipeline import Composed, compose_editions, render_editions, run_summary
-from briefgen.render import write_atomically
+from briefgen.render import signals_deferred, write_atomically
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,7 @@ def run(request: BuildRequest, *, wait_seconds: float = 0.0, now: datetime | Non
         for leftover in folder.glob(".*.tmp"):
             leftover.unlink(missing_ok=True)
         history = History(config.history or request.output_dir / "history.sqlite")
+        recorded = False
         run_id = history.start(config.name, request.window.start.isoformat(), request.window.end.isoformat(),
                                request.as_of.isoformat())
         try:
@@ -118,11 +119,14 @@ def run(request: BuildRequest, *, wait_seconds: float = 0.0, now: datetime | Non
                                  folder)
             manifest_path = folder / "manifest.json"
             files[manifest_path] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode()
-            written = write_atomically(files)
-            history.succeed(run_id, str(manifest_path), [
-                (b.audience, item.id, section.id, item.text, item.new)
-                for b in composed.briefings for section in b.sections for item in section.items])
+            with signals_deferred():  # files in place and history saying so: both, or neither
+                written = write_atomically(files)
+                history.succeed(run_id, str(manifest_path), [
+                    (b.audience, item.id, section.id, item.text, item.new)
+                    for b in composed.briefings for section in b.sections for item in section.items])
+                recorded = True
         except BaseException as exc:  # also Ctrl-C and SIGTERM: the history must not say "running"
-            history.fail(run_id, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            if not recorded:  # a stop held until the run was recorded does not undo it
+                history.fail(run_id, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
             raise
     return RunResult(run_id, tuple(written), composed.diagnostics, run_summary(composed.survey))

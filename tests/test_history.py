@@ -173,9 +173,6 @@ def test_rerunning_an_earlier_week_does_not_compare_it_with_a_later_one(two_week
         assert not any(item.get("new") for item in items(data))
 
 
-@pytest.mark.xfail(reason="BUG: mark_new compares item text by word overlap only, ignoring date and place, so a "
-                          "new operation reported in the same words as last week's (another town, another day, "
-                          "another count) is not flagged NEW", strict=True)
 def test_a_new_operation_worded_like_last_week_s_is_still_new(tmp_path):
     for name, text in WEEK1_ARTICLES.items():
         write(tmp_path / "corpus" / name, text)

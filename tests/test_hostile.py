@@ -46,7 +46,8 @@ def outputs_text(folder: Path, *, raw_pdf: bool = True) -> str:
                 chunks.append(path.read_bytes().decode("latin-1"))
         elif path.suffix == ".docx":
             with zipfile.ZipFile(path) as docx:
-                chunks.extend(docx.read(name).decode("utf-8", "replace") for name in docx.namelist())
+                chunks.extend(docx.read(name).decode("utf-8", "replace") for name in docx.namelist()
+                              if name.endswith((".xml", ".rels")))
         else:
             chunks.append(path.read_text(encoding="utf-8", errors="replace"))
     return "\n".join(chunks)

@@ -36,9 +36,15 @@ class SkipFile(Exception):
     """Raised by a reader when a file holds nothing usable; the message says why."""
 
 
+def _looks_binary(sample: bytes) -> bool:
+    """Many control bytes: an image or archive named .txt. A stray NUL in real text is cleaned, not fatal."""
+    controls = sum(1 for byte in sample if byte < 9 or 13 < byte < 32)
+    return bool(sample) and (sample.count(0) > len(sample) // 100 or controls > len(sample) // 10)
+
+
 def decode(path: str, data: bytes, ctx: ReadContext) -> str:
     """UTF-8 text (a byte-order mark is dropped); undecodable bytes are replaced, with a warning."""
-    if b"\x00" in data[:8192]:
+    if _looks_binary(data[:8192]):
         raise SkipFile("binary file, not text")
     try:
         return data.decode("utf-8-sig")

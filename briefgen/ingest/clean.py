@@ -6,8 +6,8 @@ import re
 import unicodedata
 
 # C0/C1 controls except tab and newline, lone surrogates, and the non-characters XML and DOCX reject.
-_UNWANTED = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_UNWANTED = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+_SPACES = re.compile(r"[ \t\x0b\x0c\u00a0\u2000-\u200b\u202f\u205f\u3000]+")  # vertical tab, form feed too
 MAX_TEXT_CHARS = 200_000
 
 

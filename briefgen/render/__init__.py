@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import tempfile
 from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 
 from briefgen.errors import RenderError
@@ -38,6 +40,25 @@ def _umask() -> int:
     return current
 
 
+@contextmanager
+def signals_deferred():
+    """SIGTERM and Ctrl-C wait until the block is done, so that a stop never leaves half a set of files.
+
+    The handlers are swapped rather than the signals masked: a mask holds for one thread only, and a
+    library's thread would take the signal.
+    """
+    received: list[int] = []
+    previous = {number: signal.signal(number, lambda signum, frame: received.append(signum))
+                for number in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        if received:
+            signal.raise_signal(received[0])
+
+
 def write_atomically(outputs: dict[Path, bytes]) -> list[Path]:
     """Write each file to a temporary name beside it, then rename: readers never see half a file."""
     staged: list[tuple[Path, Path]] = []
@@ -52,11 +73,14 @@ def write_atomically(outputs: dict[Path, bytes]) -> list[Path]:
                 stream.write(data)
                 stream.flush()
                 os.fsync(stream.fileno())
-        for temporary, target in staged:
-            os.replace(temporary, target)
-    except OSError as exc:
+        with signals_deferred():  # the renames go together
+            for temporary, target in staged:
+                os.replace(temporary, target)
+    except BaseException as exc:
         for temporary, _ in staged:
             temporary.unlink(missing_ok=True)
+        if not isinstance(exc, OSError):
+            raise
         where = exc.filename or next(iter(outputs)).parent
         raise RenderError(f"{where}: cannot write output: {exc.strerror or exc}") from None
     return [target for _, target in staged]

@@ -139,11 +139,12 @@ def item_id(section: str, text: str) -> str:
 
 
 def _fit(chosen: dict[str, list[Draft]], key_points: list[Draft], protected: list[Draft],
-         max_words: int | None) -> None:
+         pinned: set[str], max_words: int | None) -> None:
     """Drop items until the edition (key points included) fits its word budget, which is a hard limit.
 
     What goes first: key points beyond three, then the weakest items from the fullest section, then the
     remaining key points, then each section's strongest item, and the protected (watched) items last.
+    An editor's pins are never dropped: the editor chose them over the budget.
     """
     if max_words is None:
         return
@@ -155,17 +156,21 @@ def _fit(chosen: dict[str, list[Draft]], key_points: list[Draft], protected: lis
     def is_protected(draft: Draft) -> bool:
         return any(draft is p for p in protected)
 
+    def droppable(draft: Draft) -> bool:
+        return draft.id not in pinned
+
     while total() > max_words:
         if len(key_points) > 3:
             key_points.pop()
             continue
-        runners = [(d.rank, s, d) for s, drafts in chosen.items() for d in drafts[1:] if not is_protected(d)]
+        runners = [(d.rank, s, d) for s, drafts in chosen.items() for d in drafts[1:]
+                   if not is_protected(d) and droppable(d)]
         if not runners and key_points:
             key_points.pop()
             continue
         candidates = runners or [(d.rank, s, d) for s, drafts in chosen.items() for d in drafts
-                                 if not is_protected(d)]
-        candidates = candidates or [(d.rank, s, d) for s, drafts in chosen.items() for d in drafts]
+                                 if not is_protected(d) and droppable(d)]
+        candidates = candidates or [(d.rank, s, d) for s, drafts in chosen.items() for d in drafts if droppable(d)]
         if not candidates:
             return
         # take from the fullest section first, so that no section crowds the others out of the budget
@@ -200,7 +205,7 @@ def compose(
     runners = sorted((d for drafts in chosen.values() for d in drafts[1:]), key=lambda d: -d.rank)
     key_points = sorted(leaders, key=lambda d: -d.rank)[: audience.key_points]
     key_points += runners[: audience.key_points - len(key_points)]
-    _fit(chosen, key_points, protected, audience.max_words)
+    _fit(chosen, key_points, protected, pinned, audience.max_words)
 
     sources: dict[str, Source] = {}
     for drafts_of_section in chosen.values():
