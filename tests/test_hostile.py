@@ -11,6 +11,7 @@ import json
 import os
 import time
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -349,3 +350,29 @@ def test_case_25_a_rerun_with_unchanged_inputs_gives_identical_files(tmp_path):
     third = {p.name: p.read_bytes() for p in files_under(tmp_path / "out")}
     assert third.keys() == first.keys()  # replaced in place, no stray files
     assert third != first
+
+
+def test_case_19_an_article_that_takes_too_long_is_skipped_and_the_run_goes_on(tmp_path, monkeypatch):
+    import briefgen.ingest
+    from briefgen.ingest import read_corpus
+
+    write_corpus(tmp_path / "corpus")
+    write(tmp_path / "corpus" / "stuck.txt", "date 2025-08-27 The MSS in Haiti patrolled Delmas.\n")
+    real = briefgen.ingest.reader_for
+
+    def slow_for_stuck(suffix):
+        reader = real(suffix)
+
+        def read(rel, data, ctx):
+            if rel == "stuck.txt":
+                time.sleep(5)  # stands for a splitter or parser that never returns
+            return reader(rel, data, ctx)
+        return read
+
+    monkeypatch.setattr(briefgen.ingest, "reader_for", slow_for_stuck)
+    monkeypatch.setattr(briefgen.ingest, "SECONDS_PER_FILE", 0.5)
+    started = time.monotonic()
+    documents, diagnostics = read_corpus(tmp_path / "corpus", date(2025, 9, 1))
+    assert time.monotonic() - started < 4
+    assert any(d.path == "stuck.txt" and "longer than" in d.message for d in diagnostics)
+    assert {d.path for d in documents} >= {"ops.txt", "equipment.md"}

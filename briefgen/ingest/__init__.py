@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
+import threading
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -16,6 +19,30 @@ from briefgen.errors import InputError
 from briefgen.models import Diagnostic, Document
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
+SECONDS_PER_FILE = 20  # a file that takes longer to read is skipped: one bad page must not stall a Monday run
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+@contextmanager
+def time_budget(seconds: float):
+    """Interrupt the block after `seconds` (main thread only: that is where signals arrive)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise _OutOfTime
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @dataclass
@@ -119,7 +146,11 @@ def read_corpus(root: Path, reference: date) -> tuple[list[Document], list[Diagn
             if len(data) > MAX_FILE_BYTES:
                 ctx.warn(rel, f"larger than {MAX_FILE_BYTES // 1024 // 1024} MB; only the start is read")
                 data = data[:MAX_FILE_BYTES]
-            read = [doc for doc in reader(rel, data, ctx) if doc.text]
+            with time_budget(SECONDS_PER_FILE):
+                read = [doc for doc in reader(rel, data, ctx) if doc.text]
+        except _OutOfTime:
+            ctx.warn(rel, f"took longer than {SECONDS_PER_FILE} s to read; skipped")
+            continue
         except SkipFile as exc:
             ctx.warn(rel, f"{exc}; skipped")
             continue
