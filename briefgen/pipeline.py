@@ -70,7 +70,7 @@ def run_summary(surveyed: Survey) -> str:
     parts = [f"{len(surveyed.selections)} documents read"] + [
         f"{verdicts[k]} {k}" for k in ("used", "out of window", "off-topic", "undated") if verdicts[k] or k == "used"]
     if skipped:
-        reasons = sorted({d.message.rsplit(";", 1)[0] for d in skipped})
+        reasons = sorted({re.sub(r"^item \d+: ", "", d.message.rsplit(";", 1)[0]) for d in skipped})
         parts.append(f"{len(skipped)} skipped: {', '.join(reasons)}")
     return ", ".join(parts)
 

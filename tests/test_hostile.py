@@ -376,3 +376,19 @@ def test_case_19_an_article_that_takes_too_long_is_skipped_and_the_run_goes_on(t
     assert time.monotonic() - started < 4
     assert any(d.path == "stuck.txt" and "longer than" in d.message for d in diagnostics)
     assert {d.path for d in documents} >= {"ops.txt", "equipment.md"}
+
+
+def test_build_and_run_end_with_a_one_line_report_also_in_the_manifest(tmp_path):
+    write_corpus(tmp_path / "corpus")
+    write(tmp_path / "corpus" / "old.jsonl",
+          json.dumps({"title": "Old", "published": "2025-07-01", "text": "The MSS in Haiti patrolled."}) + "\n")
+    write(tmp_path / "corpus" / "broken.rss", "<rss><channel><item><title>only")
+    built = build(tmp_path)
+    assert built.returncode == 0, built.stderr
+    report = built.stderr.strip().splitlines()[-1]
+    assert report == "briefgen: 5 documents read, 4 used, 1 out of window, 1 skipped: no extractable text", report
+    ran = run_cli("run", "--config", tmp_path / "brief.yaml", "--corpus", tmp_path / "corpus",
+                  "--out", tmp_path / "runs", "--as-of", "2025-09-01")
+    assert ran.returncode == 0, ran.stderr
+    manifest = json.loads(next((tmp_path / "runs").rglob("manifest.json")).read_text())
+    assert f"briefgen: {manifest['summary']}" == ran.stderr.strip().splitlines()[-1] == report

@@ -137,6 +137,7 @@ def read_corpus(root: Path, reference: date) -> tuple[list[Document], list[Diagn
         if reader is None:
             ctx.warn(rel, f"unsupported file type {path.suffix or '(none)'!r}, skipped")
             continue
+        warned = len(ctx.diagnostics)
         try:
             size = path.stat().st_size
             if size == 0:
@@ -157,7 +158,7 @@ def read_corpus(root: Path, reference: date) -> tuple[list[Document], list[Diagn
         except OSError as exc:
             ctx.warn(rel, f"cannot read: {exc.strerror or exc}; skipped")
             continue
-        if not read:
+        if not read and len(ctx.diagnostics) == warned:  # the reader has not said why already
             ctx.warn(rel, "no extractable text; skipped")
         documents.extend(read)
     return documents, ctx.diagnostics
