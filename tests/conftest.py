@@ -20,6 +20,14 @@ SECTION_TITLES = {
     "outlook": "Outlook",
 }
 
+# The four sections every test config declares, in config order.
+SECTIONS_YAML = """\
+sections:
+  - {id: operations, title: Operations}
+  - {id: equipment, title: Equipment deliveries}
+  - {id: nations, title: Contributing nations}
+  - {id: outlook, title: Outlook}"""
+
 CONFIG_TEMPLATE = """\
 title: Test briefing
 name: testbrief
@@ -27,11 +35,7 @@ corpus: corpus
 topic: {topic}
 output_dir: out
 window: {window}
-sections:
-  - {{id: operations, title: Operations}}
-  - {{id: equipment, title: Equipment deliveries}}
-  - {{id: nations, title: Contributing nations}}
-  - {{id: outlook, title: Outlook}}
+{sections}
 audiences:
   analyst:
     title: Analyst edition
@@ -55,7 +59,7 @@ def write(path: Path, content: str | bytes) -> Path:
 
 
 def config_text(*, window: str = "{from: 2025-08-25, to: 2025-08-31}", extra: str = "") -> str:
-    return CONFIG_TEMPLATE.format(topic=TOPIC, window=window, extra=extra)
+    return CONFIG_TEMPLATE.format(topic=TOPIC, window=window, sections=SECTIONS_YAML, extra=extra)
 
 
 def write_config(folder: Path, *, window: str = "{from: 2025-08-25, to: 2025-08-31}", extra: str = "",

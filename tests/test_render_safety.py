@@ -17,6 +17,7 @@ import pypdf
 import pytest
 from conftest import (
     BUILTIN_TEMPLATES,
+    SECTIONS_YAML,
     docx_blocks,
     find_in_order,
     flat,
@@ -77,11 +78,7 @@ topic: {topic}
 output_dir: out
 marking: "SAFETY TEST"
 window: {{from: 2025-08-25, to: 2025-08-31}}
-sections:
-  - {{id: operations, title: Operations}}
-  - {{id: equipment, title: Equipment deliveries}}
-  - {{id: nations, title: Contributing nations}}
-  - {{id: outlook, title: Outlook}}
+{sections}
 audiences:
   analyst:
     title: Analyst edition
@@ -117,7 +114,7 @@ def hostile(tmp_path_factory):
     write(root / "corpus" / "patrol.md", HOSTILE_MD)
     write(root / "corpus" / "roadblock.txt", HOSTILE_TXT)
     write(root / "corpus" / "feeds" / "radios.jsonl", HOSTILE_JSONL)
-    config = write(root / "safety.yaml", CONFIG.format(topic=TOPIC))
+    config = write(root / "safety.yaml", CONFIG.format(topic=TOPIC, sections=SECTIONS_YAML))
     result = run_cli("build", "--config", config, "--as-of", "2025-09-01", "--format", "pdf,docx,html,json",
                      "--out", root / "out")
     assert result.returncode == 0, result.stderr

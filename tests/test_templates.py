@@ -26,7 +26,7 @@ MARKING = "PRESS // TEST"
 
 
 def press_config(*, template: str = "press.html", extra: str = "") -> str:
-    from conftest import TOPIC
+    from conftest import SECTIONS_YAML, TOPIC
 
     return f"""\
 title: Desk briefing
@@ -37,11 +37,7 @@ output_dir: out
 templates_dir: my-templates
 marking: "{MARKING}"
 window: {{from: 2025-08-25, to: 2025-08-31}}
-sections:
-  - {{id: operations, title: Operations}}
-  - {{id: equipment, title: Equipment deliveries}}
-  - {{id: nations, title: Contributing nations}}
-  - {{id: outlook, title: Outlook}}
+{SECTIONS_YAML}
 audiences:
   press:
     title: Press edition
