@@ -75,7 +75,6 @@ class Item:
     text: str
     date: date | None
     sources: tuple[str, ...]
-    score: float = 0.0
     fields: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     conflict: bool = False
     note: str | None = None  # names the differing figures when `conflict`
@@ -144,7 +143,6 @@ class Briefing:
     show_coverage: bool = False
     editor_note: str | None = None
     new_summary: str | None = None  # "3 of 12 items are new since the run of 25 August 2025."
-    diagnostics: tuple[Diagnostic, ...] = field(default=())
 
 
 @dataclass(frozen=True)

@@ -172,7 +172,6 @@ def compose_editions(request: BuildRequest, now: datetime | None = None,
             chart=items_per_day_chart(next((s for s in sections if s.id == audience.chart), None), request.window),
             show_coverage=audience.coverage,
             coverage=coverage,
-            diagnostics=diagnostics,
             editor_note=request.edits.note if request.edits else None,
         )
         briefings.append(mark_new(briefing, previous(name)) if previous else briefing)

@@ -223,7 +223,6 @@ def compose(
             edited=draft.id in replaced,
             date=draft.lead.date,
             sources=tuple(cite[d.key] for d in draft.documents),
-            score=draft.rank,
             fields=draft.lead.fields,
             conflict=note is not None,
             note=note,
