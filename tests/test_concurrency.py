@@ -172,13 +172,17 @@ def test_a_run_in_progress_refuses_a_second_and_a_waiting_third_follows_it(corpo
     assert [(r["id"], r["status"]) for r in history_runs(db)] == [(1, "succeeded"), (2, "succeeded")]
 
 
-def test_sigkill_mid_run_leaves_previous_outputs_and_the_next_run_marks_it_failed(corpora, tmp_path):
+def after_a_good_run(corpora, tmp_path: Path):
+    """A succeeded run on the big corpus; returns what a second run on the bigger one needs, and the files."""
     config, big, bigger = corpora
     out = tmp_path / "out"
-    db = out / "history.sqlite"
     folder = out / "testbrief" / SPAN
     assert run_cli(*run_args(config, big, out)).returncode == 0
-    before = tree_bytes(folder)
+    return config, bigger, out, out / "history.sqlite", folder, tree_bytes(folder)
+
+
+def test_sigkill_mid_run_leaves_previous_outputs_and_the_next_run_marks_it_failed(corpora, tmp_path):
+    config, bigger, out, db, folder, before = after_a_good_run(corpora, tmp_path)
 
     victim = start_cli(*run_args(config, bigger, out))  # the corpus changed: its outputs would differ
     try:
@@ -208,12 +212,7 @@ def test_sigkill_mid_run_leaves_previous_outputs_and_the_next_run_marks_it_faile
 
 
 def test_sigterm_mid_run_exits_non_zero_and_is_recorded_failed_at_once(corpora, tmp_path):
-    config, big, bigger = corpora
-    out = tmp_path / "out"
-    db = out / "history.sqlite"
-    folder = out / "testbrief" / SPAN
-    assert run_cli(*run_args(config, big, out)).returncode == 0
-    before = tree_bytes(folder)
+    config, bigger, out, db, folder, before = after_a_good_run(corpora, tmp_path)
 
     stopped = start_cli(*run_args(config, bigger, out))
     try:
