@@ -115,8 +115,11 @@ def hostile(tmp_path_factory):
     write(root / "corpus" / "roadblock.txt", HOSTILE_TXT)
     write(root / "corpus" / "feeds" / "radios.jsonl", HOSTILE_JSONL)
     config = write(root / "safety.yaml", CONFIG.format(topic=TOPIC, sections=SECTIONS_YAML))
-    result = run_cli("build", "--config", config, "--as-of", "2025-09-01", "--format", "pdf,docx,html,json",
-                     "--out", root / "out")
+    # a fixed generation time: a clock reading "20:49" would otherwise look like an evaluated {{ 7*7 }}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", "1756713600")  # 2025-09-01 08:00 UTC
+        result = run_cli("build", "--config", config, "--as-of", "2025-09-01", "--format", "pdf,docx,html,json",
+                         "--out", root / "out")
     assert result.returncode == 0, result.stderr
     stem = root / "out" / "safety_analyst_2025-08-25_2025-08-31"
     return {fmt: stem.with_suffix(f".{fmt}") for fmt in ("pdf", "docx", "html", "json")}
