@@ -17,6 +17,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from briefgen.errors import ConfigError
 from briefgen.models import Window
+from briefgen.topic import Strict, TopicFile, consistency_problems
 
 FORMATS = ("pdf", "docx", "html", "json")
 Format = Literal["pdf", "docx", "html", "json"]
@@ -36,10 +37,6 @@ def parse_iso_date(value: Any) -> date:
 
 
 IsoDate = Annotated[date, BeforeValidator(parse_iso_date)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
 
 
 class WindowSpec(Strict):
@@ -131,46 +128,6 @@ class BriefConfigFile(Strict):
         if not self.audiences:
             raise ValueError("audiences: expected at least one audience")
         return self
-
-
-class SectionCues(Strict):
-    cues: list[str]
-    requires_any: list[str] = []
-
-
-class Watch(Strict):
-    """A kind of report that must always be carried: a sentence naming a term of every group."""
-
-    name: str
-    all_of: list[list[str]]
-    section: str | None = None  # where such a report is filed, whatever other cues it carries
-
-
-class TableColumn(Strict):
-    title: str
-    value: str  # a template of item fields: "{donor} → {recipient}"; {date} is the item's date
-
-
-class TableSpec(Strict):
-    title: str
-    section: str
-    columns: list[TableColumn]
-
-
-class TopicFile(Strict):
-    name: str
-    relevance: list[str]
-    min_relevance_hits: Annotated[int, Field(ge=1)] = 2
-    relevance_requires_any: list[str] = []  # entity groups an on-topic article must also name
-    entities: dict[str, list[str]]
-    sections: dict[str, SectionCues]
-    forward_looking: list[str]
-    outcomes: dict[str, list[str]] = {}
-    statuses: dict[str, list[str]] = {}
-    watch: list[Watch] = []
-    tie_order: list[str] = []  # where a sentence fits two sections equally, the earlier one takes it
-    tables: dict[str, TableSpec] = {}
-    host_nations: list[str] = []  # where the mission operates: never listed as a contributor
 
 
 @dataclass(frozen=True)
@@ -324,7 +281,7 @@ def _describe(error: dict[str, Any], model: type[BaseModel]) -> str:
         "model_attributes_type": "a mapping of keys to values",
         "bool_type": "true or false",
     }.get(kind)
-    if kind == "literal_error":
+    if kind in ("literal_error", "enum"):
         expected = "one of " + error["ctx"]["expected"].replace("'", "")
     elif kind in ("greater_than_equal", "less_than_equal"):
         expected = error["msg"].replace("Input should be ", "a number ")
@@ -349,8 +306,7 @@ def load_config(path: Path) -> BriefConfig:
     base = path.resolve().parent
     topic_path = (base / raw.topic).resolve()
     topic = _validate(TopicFile, _read_yaml_file(topic_path), topic_path)
-    problems = [f"{topic_path}: sections: no cues for section {s.id} named in {path}"
-                for s in raw.sections if s.id not in topic.sections]
+    problems = [f"{topic_path}: {p}" for p in consistency_problems(topic, [s.id for s in raw.sections])]
     problems += [f"{path}: audiences.{name}.tables[{i}]: expected one of {', '.join(topic.tables) or 'no tables'}"
                  f" (the topic's tables), got {table!r}"
                  for name, audience in raw.audiences.items() for i, table in enumerate(audience.tables)

@@ -154,10 +154,11 @@ def compose_editions(request: BuildRequest, now: datetime | None = None,
         used=len(surveyed.included),
         left_out=tuple((s.document.key, s.reason) for s in surveyed.selections if not s.included),
     )
+    watch_quota = {watch.name: watch.keep for watch in config.topic.watch}
     briefings = []
     for name in request.audiences:
         audience = config.audiences[name]
-        sections, key_points, sources = compose(drafts, audience, config.sections, request.edits)
+        sections, key_points, sources = compose(drafts, audience, config.sections, watch_quota, request.edits)
         briefing = Briefing(
             title=config.title,
             audience=name,

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from briefgen.config import TopicFile
 from briefgen.models import Document, Selection, Window
 from briefgen.summarise.lexicon import Lexicon
+from briefgen.topic import TopicFile
 
 
 def select(documents: list[Document], window: Window, topic: TopicFile) -> list[Selection]:
     """Inside the window by publication date, and about the topic."""
-    relevance = Lexicon.of(topic.relevance)
-    required = [Lexicon.of(topic.entities[g]) for g in topic.relevance_requires_any if g in topic.entities]
+    rules = topic.relevance
+    relevance = Lexicon.of(rules.terms)
+    required = [Lexicon.of(topic.entities[group].terms) for role in rules.requires_any
+                for group in topic.groups_with(role)]
     verdicts = []
     for document in documents:
         text = f"{document.title or ''}\n{document.text}"
@@ -19,11 +21,11 @@ def select(documents: list[Document], window: Window, topic: TopicFile) -> list[
         elif document.published not in window:
             side = "before" if document.published < window.start else "after"
             verdicts.append(Selection(document, False, f"published {side} the window"))
-        elif (hits := relevance.count(text)) < topic.min_relevance_hits:
+        elif (hits := relevance.count(text)) < rules.min_hits:
             verdicts.append(Selection(document, False, f"off topic ({hits} mention(s) of {topic.name})"))
         elif required and not any(lexicon.count(text) for lexicon in required):
-            groups = ", ".join(topic.relevance_requires_any)
-            verdicts.append(Selection(document, False, f"off topic (names none of: {groups})"))
+            roles = ", ".join(rules.requires_any)
+            verdicts.append(Selection(document, False, f"off topic (names no {roles})"))
         else:
             verdicts.append(Selection(document, True, "in the window and on topic"))
     return verdicts

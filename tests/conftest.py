@@ -186,7 +186,8 @@ def compose_inline(folder: Path, files: dict[str, str], audience: str, *, config
     loaded, documents = read_inline_corpus(folder, files, config=config)
     section_ids = sorted({s for spec in loaded.audiences.values() for s in spec.sections})
     facts = extract(documents, loaded.topic, section_ids, date.fromisoformat(AS_OF))
-    sections, key_points, sources = compose(merge(facts), loaded.audiences[audience], loaded.sections)
+    quota = {watch.name: watch.keep for watch in loaded.topic.watch}
+    sections, key_points, sources = compose(merge(facts), loaded.audiences[audience], loaded.sections, quota)
     return sections, key_points, sources, {d.key: d for d in documents}
 
 

@@ -69,8 +69,8 @@ def test_personnel_deployed_by_a_nation_is_nations_with_personnel_and_status(fac
         "Jamaica pledged 150 more soldiers to the mission in Haiti on Monday.")})
     deployed = only(facts, "El Salvador")
     assert deployed.section == "nations"
-    assert "El Salvador" in deployed.fields["nations"]
-    assert "Haiti" not in deployed.fields["nations"]  # the host nation is never a contributor
+    assert "El Salvador" in deployed.fields["contributors"]
+    assert "Haiti" not in deployed.fields["contributors"]  # the host nation is never a contributor
     assert deployed.fields["personnel"] == ["about 200 police officers"]
     assert deployed.fields["status"] == "deployed"
     pledged = only(facts, "Jamaica")
@@ -163,7 +163,7 @@ def test_a_planned_deployment_is_not_dated_before_it_was_announced(facts_of):
         "Kenya will deploy 300 more police officers to Haiti on Friday, the Kenyan interior ministry said.")}),
         "Kenya will deploy")
     assert fact.section == "nations"
-    assert fact.fields["status"] == "announced"
+    assert fact.fields["status"] == "planned"  # the topic's status for "will": an intention, not an arrival
     assert fact.date >= THURSDAY  # observed: 2025-08-22
 
 

@@ -20,7 +20,6 @@ SAME_TEXT = 0.5  # word overlap above which two sentences say the same thing
 SAME_EVENT = 0.2  # lower overlap that still counts when date and named entities agree
 RARE_WORDS = 4
 CANDIDATES = 64
-WATCHED_KEPT = 2  # per section
 CORROBORATION = 0.5  # rank added per further outlet reporting a fact
 SUBORDINATE = re.compile(
     r",\s+(?:days after|weeks after|after|as|while|which|who|where|with|according to|amid|following|before|"
@@ -181,11 +180,13 @@ def _fit(chosen: dict[str, list[Draft]], key_points: list[Draft], protected: lis
 
 
 def compose(
-    drafts: list[Draft], audience: AudienceSpec, sections: tuple[SectionSpec, ...], edits: Edits | None = None
+    drafts: list[Draft], audience: AudienceSpec, sections: tuple[SectionSpec, ...], watch_quota: dict[str, int],
+    edits: Edits | None = None,
 ) -> tuple[tuple[Section, ...], tuple[Item, ...], tuple[Source, ...]]:
     """The audience's sections (in its order), its key points, and the sources they cite.
 
-    An editor's pins come first in their section and survive the budget; drops never appear.
+    `watch_quota` is how many reports of each topic watch its section always carries. An editor's pins
+    come first in their section and survive the budget; drops never appear.
     """
     pinned = set(edits.pin) if edits else set()
     dropped = set(edits.drop) if edits else set()
@@ -196,8 +197,9 @@ def compose(
         own = sorted((d for d in drafts if d.lead.section == section_id and d.id not in dropped),
                      key=lambda d: -d.rank)
         # pins first; then the strongest watched reports, which always surface
-        kept = [d for d in own if d.id in pinned] + [d for d in own if d.lead.watched and d.id not in pinned][
-            :WATCHED_KEPT]
+        kept = [d for d in own if d.id in pinned]
+        for watch, quota in watch_quota.items():
+            kept += [d for d in own if d.lead.watch == watch and d.id not in pinned][:quota]
         protected += kept
         rest = [d for d in own if all(d is not k for k in kept)]
         chosen[section_id] = (kept + rest)[: max(audience.max_items, len(kept))]

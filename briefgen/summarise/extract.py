@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from briefgen.config import TopicFile
 from briefgen.dates import find_dates
 from briefgen.models import Document
 from briefgen.summarise.lexicon import Lexicon
-from briefgen.summarise.nations import nation_index
+from briefgen.summarise.nations import NationIndex, nation_index
 from briefgen.summarise.segment import Sentence, split_sentences
+from briefgen.topic import NATION, Kind, Role, TopicFile, Watch
 
 CONNECTIVE = re.compile(
     r"^(?:meanwhile|additionally|in addition|however|also|furthermore|moreover|separately|elsewhere|"
@@ -64,6 +64,10 @@ FUNCTION_WORDS = {"of", "the", "a", "an", "in", "on", "at", "to", "for", "from",
                   "over", "under", "between", "against", "around", "inside", "outside"}
 STATEMENT_DATE = re.compile(r"\b(?:said|says|told|announced|confirmed|stated|reported)\s+(?:on\s+)?$", re.I)
 MIN_WORDS, MAX_WORDS = 6, 70
+DONE = "done"  # the modality of a report of what happened
+PROSPECTIVE = "prospective"  # ...of a forward-looking one, when the topic names no prospective status
+CURRENCY_BEFORE = re.compile(r"(?:[$€£]|\b(?:US|USD|EUR|KES|KSh)\s?)$")  # "$15", "US$ 15"
+CURRENCY_AFTER = re.compile(r"^\s*(?:million|billion)?\s*(?:dollars|euros|pounds|shillings)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -79,38 +83,57 @@ class Fact:
     fields: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     key_terms: frozenset[str] = frozenset()  # entities named, case-folded: what "the same fact" is judged on
     words: frozenset[str] = frozenset()  # content words, for comparing reports
-    watched: bool = False  # matches a topic watch: the strongest such reports are always carried
+    watch: str | None = None  # the topic watch it matches: the strongest such reports are always carried
 
 
 @dataclass(frozen=True)
 class TopicMatchers:
-    """The topic file compiled once per run."""
+    """The topic file compiled once per run. It knows groups by their role, never by their name."""
 
-    entities: dict[str, Lexicon]
+    topic: TopicFile
+    roles: dict[Role, tuple[Lexicon, ...]]
     cues: dict[str, Lexicon]
-    requires: dict[str, tuple[str, ...]]
     forward: Lexicon
     outcomes: dict[str, Lexicon]
-    statuses: dict[str, Lexicon]
-    watches: tuple[tuple[str | None, tuple[Lexicon, ...]], ...]  # (section it files under, term groups)
-    host_nations: frozenset[str]
+    statuses: dict[str, Lexicon]  # in the topic's order of precedence
+    watches: tuple[tuple[Watch, tuple[Lexicon, ...]], ...]
+    nations: NationIndex
 
     @classmethod
     def of(cls, topic: TopicFile) -> TopicMatchers:
         return cls(
-            entities={name: Lexicon.of(terms) for name, terms in topic.entities.items()},
-            cues={name: Lexicon.of(spec.cues) for name, spec in topic.sections.items()},
-            requires={name: tuple(spec.requires_any) for name, spec in topic.sections.items()},
+            topic=topic,
+            roles={role: tuple(Lexicon.of(topic.entities[name].terms) for name in topic.groups_with(role))
+                   for role in Role},
+            cues={name: Lexicon.of(rule.cues) for name, rule in topic.sections.items()},
             forward=Lexicon.of(topic.forward_looking),
             outcomes={name: Lexicon.of(terms) for name, terms in topic.outcomes.items()},
-            statuses={name: Lexicon.of(terms) for name, terms in topic.statuses.items()},
-            watches=tuple((w.section, tuple(Lexicon.of(group) for group in w.all_of)) for w in topic.watch),
-            host_nations=frozenset(topic.host_nations),
+            statuses={name: Lexicon.of(status.terms) for name, status in topic.statuses.items()},
+            watches=tuple((w, tuple(Lexicon.of(group) for group in w.all_of)) for w in topic.watch),
+            nations=nation_index(topic.nations),
         )
 
-    def entity(self, group: str, text: str) -> list[str]:
-        lexicon = self.entities.get(group)
-        return list(dict.fromkeys(lexicon.find(text))) if lexicon else []
+    def named(self, role: Role, text: str) -> list[str]:
+        """The terms of every group of the role that the text names, each once, in order of appearance."""
+        found = sorted(match for lexicon in self.roles[role] for match in lexicon.matches(text))
+        return list(dict.fromkeys(word for _, word in found))
+
+    def roles_named(self, text: str) -> set[str]:
+        return {role for role, lexicons in self.roles.items() if any(lexicon.count(text) for lexicon in lexicons)}
+
+    def status(self, text: str, allowed: list[str] | None, forward: bool) -> str | None:
+        """The first status (in the topic's order, among those the section allows) that the text names."""
+        named = next((name for name, lexicon in self.statuses.items()
+                      if (allowed is None or name in allowed) and lexicon.count(text)), None)
+        return named or (self.topic.prospective_status if forward else self.topic.default_status)
+
+    def modality(self, text: str, forward: bool) -> str:
+        """What the statement reports: a prospective status it names (a pledge, a plan), or done."""
+        prospective = next((name for name, lexicon in self.statuses.items()
+                            if self.topic.statuses[name].prospective and lexicon.count(text)), None)
+        if prospective:
+            return prospective
+        return (self.topic.prospective_status or PROSPECTIVE) if forward else DONE
 
 
 def trim(text: str) -> str:
@@ -143,6 +166,8 @@ def quantities(text: str, skip: list[range]) -> list[dict[str, Any]]:
             "more": bool(match["more"]),
             "of": " ".join(words).strip(",.;:"),
             "text": " ".join(p for p in (match["qualifier"], value, match["more"], *words) if p).strip(",.;:"),
+            "money": bool(CURRENCY_BEFORE.search(text[max(0, match.start("value") - 4):match.start("value")])
+                          or CURRENCY_AFTER.match(text, match.end("value"))),
         })
     return found
 
@@ -180,71 +205,55 @@ def _quote_speaker_unnamed(sentence: Sentence, paragraph: str) -> bool:
 def _section_scores(text: str, present: set[str], matchers: TopicMatchers, section_ids: list[str]) -> dict[str, float]:
     scores: dict[str, float] = {}
     for section in section_ids:
-        cues = matchers.cues.get(section)
-        required = matchers.requires.get(section, ())
-        if cues is None or (required and not present.intersection(required)):
+        rule = matchers.topic.sections[section]
+        if rule.requires_any and not present.intersection(rule.requires_any):
             continue
-        hits = cues.count(text)
-        if section == "outlook" and not matchers.forward.count(text):
+        hits = matchers.cues[section].count(text)
+        if rule.kind == Kind.FORWARD_LOOKING and not matchers.forward.count(text):
             hits = hits if hits >= 2 else 0  # a statement about the future says so
         if hits:
             scores[section] = float(hits)
     return scores
 
 
-def _modality(text: str, matchers: TopicMatchers) -> str:
-    for status in ("considered", "pledged", "planned"):
-        if status in matchers.statuses and matchers.statuses[status].count(text):
-            return status
-    return "planned" if matchers.forward.count(text) else "done"
-
-
-def _first_status(text: str, matchers: TopicMatchers, order: tuple[str, ...], default: str) -> str:
-    return next((s for s in order if s in matchers.statuses and matchers.statuses[s].count(text)), default)
-
-
 def _fields(section: str, text: str, common: dict[str, Any], matchers: TopicMatchers) -> dict[str, Any]:
-    nations, amounts = common["nations"], common["quantities"]
-    if section == "operations":
-        outcome = [name for name, lexicon in matchers.outcomes.items() if lexicon.count(text)]
+    """The fields of the section's kind (see `topic.KIND_FIELDS`)."""
+    rule = matchers.topic.sections[section]
+    nations, amounts, forward = common["nations"], common["quantities"], common["modality"] != DONE
+    forces = matchers.named(Role.MISSION, text) + matchers.named(Role.PARTNER, text)
+    if rule.kind == Kind.OPERATION:
         return {
             "places": common["places"],
-            "forces": matchers.entity("mission", text) + matchers.entity("police", text),
-            "opponents": matchers.entity("gangs", text),
-            "outcome": outcome,
+            "forces": forces,
+            "opponents": matchers.named(Role.OPPONENT, text),
+            "outcome": [name for name, lexicon in matchers.outcomes.items() if lexicon.count(text)],
             "figures": [q["text"] for q in amounts],
         }
-    if section == "equipment":
-        items = matchers.entity("equipment", text)
+    if rule.kind == Kind.DELIVERY:
+        items = matchers.named(Role.MATERIEL, text)
         counted = [q for q in amounts if any(i.lower() in q["of"].lower() for i in items)] or amounts
-        recipient = matchers.entity("mission", text) + matchers.entity("police", text)
         return {
             "donor": nations[0] if nations else None,
-            "recipient": recipient[0] if recipient else None,
+            "recipient": forces[0] if forces else None,
             "item": items[0] if items else None,
             "quantity": counted[0]["text"] if counted else None,
-            "status": _first_status(text, matchers, ("shortage", "pledged"), "")
-            or (common["modality"] if common["modality"] != "done" else None)
-            or _first_status(text, matchers, ("delivered",), "reported"),
+            "status": matchers.status(text, rule.statuses, forward),
         }
-    if section == "nations":
-        personnel_terms = {t.lower() for t in matchers.entity("personnel", text)}
-        personnel = [q["text"] for q in amounts if any(t in q["of"].lower() for t in personnel_terms)]
-        status = _first_status(text, matchers, ("pledged",), "")
-        if not status and common["modality"] != "done":
-            status = "announced"  # a stated intention ("would arrive in September") is not an arrival
+    if rule.kind == Kind.CONTRIBUTION:
+        personnel_terms = {t.lower() for t in matchers.named(Role.PERSONNEL, text)}
+        money_terms = {t.lower() for t in matchers.named(Role.MONEY, text)}
         return {
-            "nations": nations,
-            "personnel": personnel,
-            "status": status or _first_status(text, matchers, ("arrived", "announced", "deployed"), "reported"),
+            "contributors": nations,
+            "personnel": [q["text"] for q in amounts if any(t in q["of"].lower() for t in personnel_terms)],
+            "funds": [q["text"] for q in amounts if q["money"] or any(t in q["of"].lower() for t in money_terms)],
+            "status": matchers.status(text, rule.statuses, forward),
         }
     horizon = HORIZON.search(text)
-    actors = nations + matchers.entity("mission", text) + matchers.entity("police", text)
+    actors = nations + forces
     return {
         "actor": actors[0] if actors else (common["people"][0]["name"] if common["people"] else None),
-        "subject": [w.lower() for w in dict.fromkeys(matchers.cues["outlook"].find(text))][:4],
+        "subject": [w.lower() for w in dict.fromkeys(matchers.cues[section].find(text))][:4],
         "horizon": horizon.group(0) if horizon else None,
-        "modality": common["modality"],
     }
 
 
@@ -262,7 +271,6 @@ def _event_dates(text: str, reference: date, matchers: TopicMatchers):
 def extract(documents: list[Document], topic: TopicFile, section_ids: list[str], as_of: date) -> list[Fact]:
     """Every sentence that belongs in one of the sections, with its event date and fields."""
     matchers = TopicMatchers.of(topic)
-    index = nation_index()
     facts: list[Fact] = []
     for document in documents:
         reference = document.published or as_of
@@ -273,37 +281,38 @@ def extract(documents: list[Document], topic: TopicFile, section_ids: list[str],
             text = trim(sentence.text)
             if not MIN_WORDS <= len(text.split()) <= MAX_WORDS:
                 continue
-            present = {name for name, lexicon in matchers.entities.items() if lexicon.count(text)}
-            nations = [n for n in index.find(text) if n not in matchers.host_nations]
+            present = matchers.roles_named(text)
+            nations = matchers.nations.contributors(text)
             if nations:
-                present.add("nations")
+                present.add(NATION)
             scores = _section_scores(text, present, matchers, section_ids)
-            watch = next((w for w in matchers.watches if all(group.count(text) for group in w[1])), None)
-            if watch and watch[0] in section_ids:
-                scores[watch[0]] = max(scores.values(), default=1.0) + 1.0
+            watch = next((w for w, groups in matchers.watches if all(group.count(text) for group in groups)), None)
+            if watch and watch.section in section_ids:
+                scores[watch.section] = max(scores.values(), default=1.0) + 1.0
             if not scores:
                 continue
             best = max(scores.values())
             section = next(s for s in topic.tie_order + section_ids if scores.get(s) == best)
-            modality = _modality(text, matchers)
+            kind = topic.sections[section].kind
+            modality = matchers.modality(text, forward=bool(matchers.forward.count(text)))
             named = _event_dates(text, reference, matchers)
             # "police said on Wednesday that ... on Monday": the event is Monday
             events = [m for m in named if not STATEMENT_DATE.search(text[:m.start])] or named
             mentions = [m for m in events if m.precision == "day"]
-            if section == "outlook":
+            if kind == Kind.FORWARD_LOOKING:
                 when = document.published  # the date of the statement, not of the future it speaks of
             elif mentions:
                 when = mentions[0].day
             elif named:
                 when = None  # "in October 2023": no day to give
-            elif section == "operations":
+            elif kind == Kind.OPERATION:
                 # an undated sentence continues the event the article opens with; in a lead, the news is the day's
                 when = lead or (document.published if sentence.paragraph < 3 else None)
             else:
                 when = document.published
             common = {
                 "nations": nations,
-                "places": matchers.entity("places", text),
+                "places": matchers.named(Role.PLACE, text),
                 "people": people(text),
                 "quantities": quantities(text, [range(m.start, m.end) for m in mentions]),
                 "modality": modality,
@@ -312,21 +321,20 @@ def extract(documents: list[Document], topic: TopicFile, section_ids: list[str],
             weight += 1.0 if position == 0 else 0.5 if position < 3 else 0.0
             if _quote_speaker_unnamed(sentence, paragraphs[sentence.paragraph]):
                 weight *= 0.2
-            watched = watch is not None
             key_terms = frozenset(
-                t.lower() for group in ("places", "equipment", "gangs") for t in matchers.entity(group, text)
+                t.lower() for role in (Role.PLACE, Role.MATERIEL, Role.OPPONENT) for t in matchers.named(role, text)
             ) | frozenset(n.lower() for n in nations)
             facts.append(Fact(
                 section=section,
                 text=text,
                 date=when,
                 document=document,
-                score=round(weight + (2.0 if watched else 0.0), 3),
+                score=round(weight + (2.0 if watch else 0.0), 3),
                 position=position,
                 fields={**_fields(section, text, common, matchers), "people": common["people"],
                         "modality": common["modality"]},
                 key_terms=key_terms,
                 words=content_words(text),
-                watched=watched,
+                watch=watch.name if watch else None,
             ))
     return facts

@@ -1,7 +1,8 @@
 """Term lists from the topic file, compiled once into matchers.
 
 A term matches as a whole word; a trailing `*` matches any word ending; a term written in capitals
-(an acronym such as MSS or APC) matches only in capitals.
+(an acronym such as MSS or APC) matches only in capitals, and so does every term of a case-sensitive
+lexicon (proper names: "Turkey", not "turkey").
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 
-def _pattern(term: str) -> str:
+def term_pattern(term: str) -> str:
     stem = term.rstrip("*")
     body = re.escape(stem).replace(r"\ ", r"\s+")
     if term.endswith("*"):
@@ -30,16 +31,16 @@ class Lexicon:
     exact: re.Pattern[str] | None
 
     @classmethod
-    def of(cls, terms: list[str] | tuple[str, ...]) -> Lexicon:
-        folded = [t for t in terms if not _is_acronym(t)]
-        exact = [t for t in terms if _is_acronym(t)]
+    def of(cls, terms: list[str] | tuple[str, ...], case_sensitive: bool = False) -> Lexicon:
+        folded = [] if case_sensitive else [t for t in terms if not _is_acronym(t)]
+        exact = list(terms) if case_sensitive else [t for t in terms if _is_acronym(t)]
 
         def compile_(group: list[str], flags: int) -> re.Pattern[str] | None:
             if not group:
                 return None
             ordered = sorted(group, key=len, reverse=True)  # longest first: "armoured vehicle" before "vehicle"
             # one boundary check around the whole alternation lets the regex engine skip quickly by first letter
-            return re.compile(r"(?<![\w-])(?:" + "|".join(_pattern(t) for t in ordered) + r")(?!\w)", flags)
+            return re.compile(r"(?<![\w-])(?:" + "|".join(term_pattern(t) for t in ordered) + r")(?!\w)", flags)
 
         return cls(tuple(terms), compile_(folded, re.I), compile_(exact, 0))
 

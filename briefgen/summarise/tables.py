@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from datetime import timedelta
 
-from briefgen.config import TableSpec
+from briefgen.topic import TableSpec
 from briefgen.models import Chart, Item, Section, Table, TableRow, Window
 from briefgen.render.text import display_date
 
