@@ -13,9 +13,9 @@ from pathlib import Path
 
 from briefgen import __version__
 from briefgen.config import build_request
-from briefgen.errors import BriefgenError, ConfigError
+from briefgen.errors import BriefgenError, ConfigError, stage
 from briefgen.history import History
-from briefgen.models import Diagnostic
+from briefgen.models import Diagnostic, Verdict
 from briefgen.pipeline import build, check_templates, survey
 from briefgen.runner import run
 
@@ -99,18 +99,24 @@ def _sources_table(request) -> int:
 
 
 def _check(request) -> int:
+    """Config, topic and templates valid (errors raised before this runs); then what the topic leaves out."""
     check_templates(request)
     surveyed = survey(request)
     _warn(surveyed.diagnostics)
-    print(f"{request.config.path}: config and templates valid; {len(surveyed.selections)} documents read, "
+    off_topic = [s for s in surveyed.selections if s.verdict is Verdict.OFF_TOPIC]
+    for selection in off_topic:
+        print(f"{selection.document.key}: off topic: {selection.reason}")
+    print(f"{request.config.path}: config, topic and templates valid; {len(surveyed.selections)} documents read, "
           f"{len(surveyed.included)} in the window {request.window.start} to {request.window.end}, "
-          f"{len(surveyed.diagnostics)} warning(s)")
+          f"{len(off_topic)} off topic, {len(surveyed.diagnostics)} warning(s)")
     return 0
 
 
 def _history(request) -> int:
     config = request.config
-    runs = History(config.history or request.output_dir / "history.sqlite").runs(config.name)
+    database = config.history or request.output_dir / "history.sqlite"
+    with stage("history", database):
+        runs = History(database).runs(config.name)
     print(f"{'RUN':<4} {'STATUS':<10} {'WINDOW':<24}  {'AS OF':<10}  {'STARTED':<25}  {'FINISHED':<25}  MESSAGE")
     for r in runs:
         print(f"{r.id:<4} {r.status:<10} {r.window_from} to {r.window_to}  {r.as_of}  {r.started_at:<25}  "
@@ -163,3 +169,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("briefgen: error: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: still one line for the scheduler's log, the traceback behind -v
+        if args.verbose:
+            traceback.print_exc()
+        detail = str(exc).splitlines()[0] if str(exc) else ""
+        print(f"briefgen: error: {args.command}: {args.config}: unexpected {type(exc).__name__}"
+              + (f": {detail[:300]}" if detail else "") + " (run with -v for the traceback)", file=sys.stderr)
+        return 1

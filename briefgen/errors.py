@@ -1,6 +1,9 @@
 """Errors a user can act on, and their exit codes: 1 the build failed (corpus, templates, outputs, lock),
 2 the command line or the config is wrong. Schedulers rely on these."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 
 class BriefgenError(Exception):
     """A failure reported as one line, without a traceback."""
@@ -28,3 +31,24 @@ class RenderError(BriefgenError):
 
 class BusyError(BriefgenError):
     """Another run of the same briefing holds its lock."""
+
+
+class StageError(BriefgenError):
+    """An unexpected failure inside a pipeline stage, named with the stage and the file it was working on."""
+
+
+@contextmanager
+def stage(name: str, subject: object) -> Iterator[None]:
+    """Report any unexpected exception inside the block as one line naming the stage and its file.
+
+    Errors briefgen already words for the user pass through unchanged; the original exception stays
+    chained, so `-v` shows its traceback.
+    """
+    try:
+        yield
+    except BriefgenError:
+        raise
+    except Exception as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else ""
+        raise StageError(f"{name}: {subject}: unexpected {type(exc).__name__}"
+                         + (f": {detail[:300]}" if detail else "")) from exc

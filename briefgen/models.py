@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 
@@ -48,13 +49,26 @@ class Window:
         return self.start <= day <= self.end
 
 
+class Verdict(StrEnum):
+    """What the select stage decided about a document."""
+
+    USED = "used"
+    OUT_OF_WINDOW = "out of window"
+    OFF_TOPIC = "off-topic"
+    UNDATED = "undated"
+
+
 @dataclass(frozen=True)
 class Selection:
-    """A document with the verdict of the select stage."""
+    """A document with the verdict of the select stage, and the reason in words for editors."""
 
     document: Document
-    included: bool
+    verdict: Verdict
     reason: str
+
+    @property
+    def included(self) -> bool:
+        return self.verdict is Verdict.USED
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from briefgen.config import BuildRequest
-from briefgen.errors import InputError
+from briefgen.errors import InputError, stage
 from briefgen.history import PastItem, RunRecord
 from briefgen.ingest import read_corpus
-from briefgen.models import Briefing, Coverage, Diagnostic, Document, Item, RenderOptions, Selection
+from briefgen.models import Briefing, Coverage, Diagnostic, Document, Item, RenderOptions, Selection, Verdict
 from briefgen.render import render_all, write_atomically
 from briefgen.render.html import environment, load_template
 from briefgen.select import select
@@ -56,19 +56,10 @@ class BuildResult:
 
 def run_summary(surveyed: Survey) -> str:
     """One line for the operator: "12 documents read, 9 used, 2 out of window, 1 off-topic, 1 skipped: bad feed"."""
-    verdicts = Counter()
-    for selection in surveyed.selections:
-        if selection.included:
-            verdicts["used"] += 1
-        elif selection.reason.startswith("published"):
-            verdicts["out of window"] += 1
-        elif selection.reason.startswith("off topic"):
-            verdicts["off-topic"] += 1
-        else:
-            verdicts["undated"] += 1
+    verdicts = Counter(selection.verdict for selection in surveyed.selections)
     skipped = [d for d in surveyed.diagnostics if d.message.endswith("skipped")]
     parts = [f"{len(surveyed.selections)} documents read"] + [
-        f"{verdicts[k]} {k}" for k in ("used", "out of window", "off-topic", "undated") if verdicts[k] or k == "used"]
+        f"{verdicts[v]} {v}" for v in Verdict if verdicts[v] or v is Verdict.USED]
     if skipped:
         reasons = sorted({re.sub(r"^item \d+: ", "", d.message.rsplit(";", 1)[0]) for d in skipped})
         parts.append(f"{len(skipped)} skipped: {', '.join(reasons)}")
@@ -83,7 +74,9 @@ def survey(request: BuildRequest) -> Survey:
     documents, diagnostics = read_corpus(request.corpus, request.as_of)
     if not documents:
         raise InputError(f"{request.corpus}: 0 usable articles in the corpus folder")
-    return Survey(tuple(select(documents, request.window, request.config.topic)), tuple(diagnostics))
+    with stage("select", request.corpus):
+        selections = select(documents, request.window, request.config.topic)
+    return Survey(tuple(selections), tuple(diagnostics))
 
 
 def check_templates(request: BuildRequest) -> None:
@@ -146,7 +139,9 @@ def compose_editions(request: BuildRequest, now: datetime | None = None,
     surveyed = survey(request)
     read_done = time.monotonic()
     section_ids = sorted({s for name in request.audiences for s in config.audiences[name].sections})
-    drafts = merge(extract(surveyed.included, config.topic, section_ids, request.as_of))
+    facts = extract(surveyed.included, config.topic, section_ids, request.as_of)
+    with stage("merge", request.corpus):
+        drafts = merge(facts)
     diagnostics = surveyed.diagnostics + tuple(_stale_edits(request, drafts))
     generated_at = (now or datetime.now(UTC)).replace(microsecond=0)
     coverage = Coverage(
@@ -158,7 +153,8 @@ def compose_editions(request: BuildRequest, now: datetime | None = None,
     briefings = []
     for name in request.audiences:
         audience = config.audiences[name]
-        sections, key_points, sources = compose(drafts, audience, config.sections, watch_quota, request.edits)
+        with stage("compose", f"the {name} edition of {config.path}"):
+            sections, key_points, sources = compose(drafts, audience, config.sections, watch_quota, request.edits)
         briefing = Briefing(
             title=config.title,
             audience=name,
@@ -187,8 +183,9 @@ def render_editions(request: BuildRequest, briefings: tuple[Briefing, ...]) -> d
     for briefing in briefings:
         audience = config.audiences[briefing.audience]
         options = RenderOptions(config.template_dirs, audience.template, config.docx_reference, config.pdf_variant)
-        for fmt, data in render_all(briefing, request.formats or tuple(audience.formats), options).items():
-            rendered[(briefing.audience, fmt)] = data
+        with stage("render", f"the {briefing.audience} edition of {config.path}"):
+            for fmt, data in render_all(briefing, request.formats or tuple(audience.formats), options).items():
+                rendered[(briefing.audience, fmt)] = data
     return rendered
 
 
@@ -196,6 +193,7 @@ def build(request: BuildRequest, now: datetime | None = None) -> BuildResult:
     """The on-demand build: every audience's files, named <name>_<audience>_<from>_<to>.<format>."""
     composed = compose_editions(request, now)
     rendered = render_editions(request, composed.briefings)
-    written = write_atomically({request.output_dir / output_name(request, audience, fmt): data
-                                for (audience, fmt), data in rendered.items()})
+    with stage("write", request.output_dir):
+        written = write_atomically({request.output_dir / output_name(request, audience, fmt): data
+                                    for (audience, fmt), data in rendered.items()})
     return BuildResult(tuple(written), composed.briefings, composed.diagnostics, run_summary(composed.survey))

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from briefgen import __version__
 from briefgen.config import BuildRequest
-from briefgen.errors import BusyError
+from briefgen.errors import BusyError, stage
 from briefgen.history import History
 from briefgen.models import Diagnostic
 from briefgen.pipeline import Composed, compose_editions, render_editions, run_summary
@@ -104,10 +104,12 @@ def run(request: BuildRequest, *, wait_seconds: float = 0.0, now: datetime | Non
         # under the lock no other run is writing: temporary files here were left by a killed run
         for leftover in folder.glob(".*.tmp"):
             leftover.unlink(missing_ok=True)
-        history = History(config.history or request.output_dir / "history.sqlite")
+        database = config.history or request.output_dir / "history.sqlite"
+        with stage("history", database):
+            history = History(database)
+            run_id = history.start(config.name, request.window.start.isoformat(), request.window.end.isoformat(),
+                                   request.as_of.isoformat())
         recorded = False
-        run_id = history.start(config.name, request.window.start.isoformat(), request.window.end.isoformat(),
-                               request.as_of.isoformat())
         try:
             since = request.window.start.isoformat()
             composed = compose_editions(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from briefgen.models import Document, Selection, Window
+from briefgen.models import Document, Selection, Verdict, Window
 from briefgen.summarise.lexicon import Lexicon
 from briefgen.topic import TopicFile
 
@@ -17,15 +17,15 @@ def select(documents: list[Document], window: Window, topic: TopicFile) -> list[
     for document in documents:
         text = f"{document.title or ''}\n{document.text}"
         if document.published is None:
-            verdicts.append(Selection(document, False, "no publication date"))
+            verdicts.append(Selection(document, Verdict.UNDATED, "no publication date"))
         elif document.published not in window:
             side = "before" if document.published < window.start else "after"
-            verdicts.append(Selection(document, False, f"published {side} the window"))
+            verdicts.append(Selection(document, Verdict.OUT_OF_WINDOW, f"published {side} the window"))
         elif (hits := relevance.count(text)) < rules.min_hits:
-            verdicts.append(Selection(document, False, f"off topic ({hits} mention(s) of {topic.name})"))
+            verdicts.append(Selection(document, Verdict.OFF_TOPIC, f"off topic ({hits} mention(s) of {topic.name})"))
         elif required and not any(lexicon.count(text) for lexicon in required):
             roles = ", ".join(rules.requires_any)
-            verdicts.append(Selection(document, False, f"off topic (names no {roles})"))
+            verdicts.append(Selection(document, Verdict.OFF_TOPIC, f"off topic (names no {roles})"))
         else:
-            verdicts.append(Selection(document, True, "in the window and on topic"))
+            verdicts.append(Selection(document, Verdict.USED, "in the window and on topic"))
     return verdicts

@@ -87,6 +87,9 @@ class EntityGroup(Strict):
 class SectionRule(Strict):
     kind: Kind
     cues: Terms
+    # words of a decision taken (a vote, a resolution, a pact signed): they file a sentence in a forward-looking
+    # section even when nothing in it looks ahead
+    decisions: Terms = []
     requires_any: list[RequiredRole] = []  # roles one of which a sentence must name for the section to take it
     statuses: list[str] | None = None  # the topic statuses its items may take (default: all)
 
@@ -162,16 +165,16 @@ def consistency_problems(topic: TopicFile, section_ids: list[str]) -> list[str]:
     for section_id, rule in topic.sections.items():
         for role in rule.requires_any:
             if role != NATION and not topic.groups_with(Role(role)):
-                problems.append(f"sections.{section_id}.requires_any: no entity group has the role {role!r}")
+                problems.append(f"sections.{section_id}.requires_any: no entity group has the role '{role}'")
         for role in KIND_NEEDS[rule.kind]:
             if not topic.groups_with(role):
                 problems.append(f"sections.{section_id}: a {rule.kind} section needs an entity group "
-                                f"with the role {role!r}, and none has it")
+                                f"with the role '{role}', and none has it")
         problems += [f"sections.{section_id}.statuses: no status {status!r} in `statuses`"
                      for status in rule.statuses or [] if status not in known_statuses]
     for role in topic.relevance.requires_any:
         if not topic.groups_with(role):
-            problems.append(f"relevance.requires_any: no entity group has the role {role!r}")
+            problems.append(f"relevance.requires_any: no entity group has the role '{role}'")
     for index, watch in enumerate(topic.watch):
         if watch.section not in topic.sections:
             problems.append(f"watch[{index}].section: expected one of {', '.join(topic.sections)}, "

@@ -142,8 +142,8 @@ def test_check_writes_nothing_and_exits_0(project):
     before = files_under(root)
     result = run_cli("check", "--config", config, *WINDOW)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == (f"{config}: config and templates valid; 4 documents read, "
-                                     "4 in the window 2025-08-25 to 2025-08-31, 0 warning(s)")
+    assert result.stdout.strip() == (f"{config}: config, topic and templates valid; 4 documents read, "
+                                     "4 in the window 2025-08-25 to 2025-08-31, 0 off topic, 0 warning(s)")
     assert files_under(root) == before
     assert not (root / "out").exists()
 

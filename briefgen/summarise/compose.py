@@ -18,6 +18,8 @@ from briefgen.summarise.extract import Fact, quantities
 
 SAME_TEXT = 0.5  # word overlap above which two sentences say the same thing
 SAME_EVENT = 0.2  # lower overlap that still counts when date and named entities agree
+VERBATIM = 0.75  # word overlap of a syndicated copy with its original
+COPY_DAYS = 3  # how much later a copy may be dated
 RARE_WORDS = 4
 CANDIDATES = 64
 CORROBORATION = 0.5  # rank added per further outlet reporting a fact
@@ -64,12 +66,14 @@ class Draft:
 def same_fact(a: Fact, b: Fact) -> bool:
     if a.section != b.section:
         return False
+    similarity = overlap(a.words, b.words)
     if a.date is not None and b.date is not None and a.date != b.date:
-        return False  # alike wording, different days: two events
+        # alike wording, different days: two events, unless one outlet's copy of the other a day or two later
+        if similarity < VERBATIM or abs((a.date - b.date).days) > COPY_DAYS:
+            return False
     places_a, places_b = a.fields.get("places") or [], b.fields.get("places") or []
     if places_a and places_b and not {p.lower() for p in places_a} & {p.lower() for p in places_b}:
         return False
-    similarity = overlap(a.words, b.words)
     if similarity >= SAME_TEXT:
         return True
     shared = a.key_terms & b.key_terms

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from briefgen.dates import find_dates
+from briefgen.errors import stage
 from briefgen.models import Document
 from briefgen.summarise.lexicon import Lexicon
 from briefgen.summarise.nations import NationIndex, nation_index
@@ -63,6 +64,10 @@ FUNCTION_WORDS = {"of", "the", "a", "an", "in", "on", "at", "to", "for", "from",
                   "during", "near", "after", "before", "since", "while", "when", "into", "across", "through",
                   "over", "under", "between", "against", "around", "inside", "outside"}
 STATEMENT_DATE = re.compile(r"\b(?:said|says|told|announced|confirmed|stated|reported)\s+(?:on\s+)?$", re.I)
+# "MOGADISHU, Sept 23, 2024 (Horn Wire) - ", "ANKARA - ": a place in capitals, perhaps a date and an agency
+DATELINE = re.compile(r"^[A-Z][A-Z.'’ -]{2,40}(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?)?"
+                      r"(?:\s*\([^()\n]{1,40}\))?\s+[-–—]+\s+(?=[A-Z])")
+SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*$")
 MIN_WORDS, MAX_WORDS = 6, 70
 DONE = "done"  # the modality of a report of what happened
 PROSPECTIVE = "prospective"  # ...of a forward-looking one, when the topic names no prospective status
@@ -93,6 +98,7 @@ class TopicMatchers:
     topic: TopicFile
     roles: dict[Role, tuple[Lexicon, ...]]
     cues: dict[str, Lexicon]
+    decisions: dict[str, Lexicon]
     forward: Lexicon
     outcomes: dict[str, Lexicon]
     statuses: dict[str, Lexicon]  # in the topic's order of precedence
@@ -106,6 +112,7 @@ class TopicMatchers:
             roles={role: tuple(Lexicon.of(topic.entities[name].terms) for name in topic.groups_with(role))
                    for role in Role},
             cues={name: Lexicon.of(rule.cues) for name, rule in topic.sections.items()},
+            decisions={name: Lexicon.of(rule.decisions) for name, rule in topic.sections.items()},
             forward=Lexicon.of(topic.forward_looking),
             outcomes={name: Lexicon.of(terms) for name, terms in topic.outcomes.items()},
             statuses={name: Lexicon.of(status.terms) for name, status in topic.statuses.items()},
@@ -137,8 +144,9 @@ class TopicMatchers:
 
 
 def trim(text: str) -> str:
-    """Drop a leading connective ("Meanwhile, ..."), which only makes sense inside the article."""
-    trimmed = CONNECTIVE.sub("", text, count=1)
+    """Drop a wire dateline ("UNITED NATIONS (Horn Wire) - ") and a leading connective ("Meanwhile, ..."),
+    which only make sense at their place in the article."""
+    trimmed = CONNECTIVE.sub("", DATELINE.sub("", text, count=1), count=1)
     return trimmed[:1].upper() + trimmed[1:] if trimmed != text else text
 
 
@@ -210,7 +218,8 @@ def _section_scores(text: str, present: set[str], matchers: TopicMatchers, secti
             continue
         hits = matchers.cues[section].count(text)
         if rule.kind == Kind.FORWARD_LOOKING and not matchers.forward.count(text):
-            hits = hits if hits >= 2 else 0  # a statement about the future says so
+            hits = hits if hits >= 2 else 0  # a statement about the future says so...
+        hits += matchers.decisions[section].count(text)  # ...unless it reports a decision taken
         if hits:
             scores[section] = float(hits)
     return scores
@@ -219,7 +228,7 @@ def _section_scores(text: str, present: set[str], matchers: TopicMatchers, secti
 def _fields(section: str, text: str, common: dict[str, Any], matchers: TopicMatchers) -> dict[str, Any]:
     """The fields of the section's kind (see `topic.KIND_FIELDS`)."""
     rule = matchers.topic.sections[section]
-    nations, amounts, forward = common["nations"], common["quantities"], common["modality"] != DONE
+    nations, amounts, forward = common["contributors"], common["quantities"], common["modality"] != DONE
     forces = matchers.named(Role.MISSION, text) + matchers.named(Role.PARTNER, text)
     if rule.kind == Kind.OPERATION:
         return {
@@ -273,68 +282,81 @@ def extract(documents: list[Document], topic: TopicFile, section_ids: list[str],
     matchers = TopicMatchers.of(topic)
     facts: list[Fact] = []
     for document in documents:
-        reference = document.published or as_of
-        paragraphs = document.text.split("\n\n")
-        lead = next((m.day for m in find_dates(" ".join(paragraphs[:2]), reference, nearest=True)
-                     if m.precision == "day"), None)
-        for position, sentence in enumerate(split_sentences(document.text)):
-            text = trim(sentence.text)
-            if not MIN_WORDS <= len(text.split()) <= MAX_WORDS:
-                continue
-            present = matchers.roles_named(text)
-            nations = matchers.nations.contributors(text)
-            if nations:
-                present.add(NATION)
-            scores = _section_scores(text, present, matchers, section_ids)
-            watch = next((w for w, groups in matchers.watches if all(group.count(text) for group in groups)), None)
-            if watch and watch.section in section_ids:
-                scores[watch.section] = max(scores.values(), default=1.0) + 1.0
-            if not scores:
-                continue
-            best = max(scores.values())
-            section = next(s for s in topic.tie_order + section_ids if scores.get(s) == best)
-            kind = topic.sections[section].kind
-            modality = matchers.modality(text, forward=bool(matchers.forward.count(text)))
-            named = _event_dates(text, reference, matchers)
-            # "police said on Wednesday that ... on Monday": the event is Monday
-            events = [m for m in named if not STATEMENT_DATE.search(text[:m.start])] or named
-            mentions = [m for m in events if m.precision == "day"]
-            if kind == Kind.FORWARD_LOOKING:
-                when = document.published  # the date of the statement, not of the future it speaks of
-            elif mentions:
-                when = mentions[0].day
-            elif named:
-                when = None  # "in October 2023": no day to give
-            elif kind == Kind.OPERATION:
-                # an undated sentence continues the event the article opens with; in a lead, the news is the day's
-                when = lead or (document.published if sentence.paragraph < 3 else None)
-            else:
-                when = document.published
-            common = {
-                "nations": nations,
-                "places": matchers.named(Role.PLACE, text),
-                "people": people(text),
-                "quantities": quantities(text, [range(m.start, m.end) for m in mentions]),
-                "modality": modality,
-            }
-            weight = best + 0.5 * bool(common["quantities"]) + 0.2 * len(present) + 0.3 * bool(common["people"])
-            weight += 1.0 if position == 0 else 0.5 if position < 3 else 0.0
-            if _quote_speaker_unnamed(sentence, paragraphs[sentence.paragraph]):
-                weight *= 0.2
-            key_terms = frozenset(
-                t.lower() for role in (Role.PLACE, Role.MATERIEL, Role.OPPONENT) for t in matchers.named(role, text)
-            ) | frozenset(n.lower() for n in nations)
-            facts.append(Fact(
-                section=section,
-                text=text,
-                date=when,
-                document=document,
-                score=round(weight + (2.0 if watch else 0.0), 3),
-                position=position,
-                fields={**_fields(section, text, common, matchers), "people": common["people"],
-                        "modality": common["modality"]},
-                key_terms=key_terms,
-                words=content_words(text),
-                watch=watch.name if watch else None,
-            ))
+        with stage("extract", document.key):
+            facts.extend(_facts_of(document, matchers, section_ids, as_of))
+    return facts
+
+
+def _facts_of(document: Document, matchers: TopicMatchers, section_ids: list[str], as_of: date) -> list[Fact]:
+    topic = matchers.topic
+    facts: list[Fact] = []
+    reference = document.published or as_of
+    paragraphs = document.text.split("\n\n")
+    lead = next((m.day for m in find_dates(" ".join(paragraphs[:2]), reference, nearest=True)
+                 if m.precision == "day"), None)
+    title = " ".join((document.title or "").split())
+    for position, sentence in enumerate(split_sentences(document.text)):
+        if " ".join(sentence.text.split()) == title or not SENTENCE_END.search(sentence.text):
+            continue  # a headline, a subheading or a byline: not a statement
+        text = trim(sentence.text)
+        if not MIN_WORDS <= len(text.split()) <= MAX_WORDS:
+            continue
+        present = matchers.roles_named(text)
+        nations = matchers.nations.contributors(text)
+        if nations:
+            present.add(NATION)
+        scores = _section_scores(text, present, matchers, section_ids)
+        watch = next((w for w, groups in matchers.watches if all(group.count(text) for group in groups)), None)
+        if watch and watch.section in section_ids:
+            scores[watch.section] = max(scores.values(), default=1.0) + 1.0
+        if not scores:
+            continue
+        best = max(scores.values())
+        section = next(s for s in topic.tie_order + section_ids if scores.get(s) == best)
+        kind = topic.sections[section].kind
+        modality = matchers.modality(text, forward=bool(matchers.forward.count(text)))
+        named = _event_dates(text, reference, matchers)
+        # "police said on Wednesday that ... on Monday": the event is Monday
+        events = [m for m in named if not STATEMENT_DATE.search(text[:m.start])] or named
+        mentions = [m for m in events if m.precision == "day"]
+        if kind == Kind.FORWARD_LOOKING:
+            # the date of the statement or decision, not of the future it speaks of
+            past = [m.day for m in mentions if document.published is None or m.day <= document.published]
+            when = past[0] if past else document.published
+        elif mentions:
+            when = mentions[0].day
+        elif named:
+            when = None  # "in October 2023": no day to give
+        elif kind == Kind.OPERATION:
+            # an undated sentence continues the event the article opens with; in a lead, the news is the day's
+            when = lead or (document.published if sentence.paragraph < 3 else None)
+        else:
+            when = document.published
+        common = {
+            "contributors": nations,
+            "places": matchers.named(Role.PLACE, text),
+            "people": people(text),
+            "quantities": quantities(text, [range(m.start, m.end) for m in mentions]),
+            "modality": modality,
+        }
+        weight = best + 0.5 * bool(common["quantities"]) + 0.2 * len(present) + 0.3 * bool(common["people"])
+        weight += 1.0 if position == 0 else 0.5 if position < 3 else 0.0
+        if _quote_speaker_unnamed(sentence, paragraphs[sentence.paragraph]):
+            weight *= 0.2
+        key_terms = frozenset(
+            t.lower() for role in (Role.PLACE, Role.MATERIEL, Role.OPPONENT) for t in matchers.named(role, text)
+        ) | frozenset(n.lower() for n in nations)
+        facts.append(Fact(
+            section=section,
+            text=text,
+            date=when,
+            document=document,
+            score=round(weight + (2.0 if watch else 0.0), 3),
+            position=position,
+            fields={**_fields(section, text, common, matchers), "people": common["people"],
+                    "modality": common["modality"]},
+            key_terms=key_terms,
+            words=content_words(text),
+            watch=watch.name if watch else None,
+        ))
     return facts

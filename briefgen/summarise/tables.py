@@ -6,9 +6,9 @@ import re
 from collections import Counter
 from datetime import timedelta
 
-from briefgen.topic import TableSpec
 from briefgen.models import Chart, Item, Section, Table, TableRow, Window
 from briefgen.render.text import display_date
+from briefgen.topic import TableSpec
 
 FIELD = re.compile(r"\{(\w+)\}")
 DANGLING = re.compile(r"^[\s;,→]+|[\s;,→]+$")
