@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from conftest import ROOT, TOPIC, run_cli, write
 
 from briefgen.summarise.nations import nation_index
 from briefgen.topic import Nations
-from conftest import ROOT, TOPIC, run_cli, write
 
 PACKAGE = ROOT / "briefgen"
 WEEKLY = ROOT / "config" / "weekly.yaml"
@@ -78,7 +80,8 @@ def test_python_names_no_section_group_status_or_outcome_of_the_haiti_topic():
     topic = haiti_topic()
     names = set(topic["sections"]) | set(topic["entities"]) | set(topic["statuses"]) | set(topic["outcomes"])
     names |= {topic["default_status"], topic["prospective_status"]}
-    quoted = re.compile(r"""["'](%s)["']""" % "|".join(sorted(names)))
+    alternatives = "|".join(sorted(names))
+    quoted = re.compile(rf"""["']({alternatives})["']""")
     hits = [f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
             for path in sorted(PACKAGE.rglob("*.py"))
             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
@@ -207,18 +210,48 @@ def test_the_shipped_list_knows_african_demonyms_and_capitals_and_the_topic_adds
 # --- no traceback ------------------------------------------------------------------------------------
 
 
-def test_an_unexpected_failure_is_one_line_naming_the_stage_and_the_file(tmp_path):
+def test_a_file_that_breaks_its_reader_is_skipped_with_a_warning_and_the_run_goes_on(tmp_path):
     corpus = tmp_path / "corpus"
     write(corpus / "deep.jsonl", '{"title": "x", "text": ' + "[" * 100_000 + "]" * 100_000 + "}\n")
-    config = write_pair(tmp_path, haiti_topic())
-    result = run_cli("build", "--config", config, "--corpus", corpus, "--as-of", AS_OF, "--format", "json",
-                     "--out", tmp_path / "out")
-    assert result.returncode == 1
+    write(corpus / "telcos.txt", (SAMPLES / "2025-08-26-telcos-recaptured.txt").read_text(encoding="utf-8"))
+    result = run_cli("build", "--config", write_pair(tmp_path, haiti_topic()), "--corpus", corpus, "--as-of", AS_OF,
+                     "--format", "json", "--out", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
+    assert "briefgen: warning: deep.jsonl: unexpected RecursionError" in result.stderr
+
+
+FAULTY_EXTRACT = """\
+import sys
+import briefgen.summarise.extract
+extract = sys.modules["briefgen.summarise.extract"]
+def broken(document, *args):
+    raise ZeroDivisionError("division by zero")
+extract._facts_of = broken  # a bug planted in one stage, to see how the command reports it
+from briefgen.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_an_unexpected_failure_is_one_line_naming_the_stage_and_the_file(tmp_path):
+    args = ["build", "--config", str(write_pair(tmp_path, haiti_topic())), "--as-of", AS_OF, "--format", "json",
+            "--out", str(tmp_path / "out")]
+    result = subprocess.run([sys.executable, "-c", FAULTY_EXTRACT, *args], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
     assert len(lines) == 1, lines
-    assert lines[0].startswith("briefgen: error: read: deep.jsonl: unexpected RecursionError")
-    verbose = run_cli("build", "--config", config, "--corpus", corpus, "--as-of", AS_OF, "--format", "json",
-                      "--out", tmp_path / "out", "-v")
+    assert re.fullmatch(r"briefgen: error: extract: [\w./-]+: unexpected ZeroDivisionError: division by zero", lines[0])
+    assert not (tmp_path / "out").exists()
+    verbose = subprocess.run([sys.executable, "-c", FAULTY_EXTRACT, *args, "-v"], cwd=ROOT, capture_output=True,
+                             text=True)
     assert verbose.returncode == 1
-    assert "Traceback" in verbose.stderr
+    assert "Traceback" in verbose.stderr and "ZeroDivisionError" in verbose.stderr
+
+
+def test_the_readme_example_topic_is_a_valid_topic():
+    from briefgen.topic import TopicFile, consistency_problems
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = readme.split("An annotated example", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    topic = TopicFile.model_validate(yaml.safe_load(example))
+    assert consistency_problems(topic, ["operations", "equipment", "nations", "outlook"]) == []

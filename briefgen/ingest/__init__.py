@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from briefgen.errors import InputError, stage
+from briefgen.errors import InputError
 from briefgen.models import Diagnostic, Document
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -147,7 +147,7 @@ def read_corpus(root: Path, reference: date) -> tuple[list[Document], list[Diagn
             if len(data) > MAX_FILE_BYTES:
                 ctx.warn(rel, f"larger than {MAX_FILE_BYTES // 1024 // 1024} MB; only the start is read")
                 data = data[:MAX_FILE_BYTES]
-            with time_budget(SECONDS_PER_FILE), stage("read", rel):
+            with time_budget(SECONDS_PER_FILE):
                 read = [doc for doc in reader(rel, data, ctx) if doc.text]
         except _OutOfTime:
             ctx.warn(rel, f"took longer than {SECONDS_PER_FILE} s to read; skipped")
@@ -157,6 +157,10 @@ def read_corpus(root: Path, reference: date) -> tuple[list[Document], list[Diagn
             continue
         except OSError as exc:
             ctx.warn(rel, f"cannot read: {exc.strerror or exc}; skipped")
+            continue
+        except Exception as exc:  # a reader's bug or a parser's limit: this file is lost, not the run
+            detail = str(exc).splitlines()[0][:200] if str(exc) else ""
+            ctx.warn(rel, f"unexpected {type(exc).__name__}{': ' + detail if detail else ''}; skipped")
             continue
         if not read and len(ctx.diagnostics) == warned:  # the reader has not said why already
             ctx.warn(rel, "no extractable text; skipped")

@@ -69,6 +69,10 @@ DATELINE = re.compile(r"^[A-Z][A-Z.'’ -]{2,40}(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1
                       r"(?:\s*\([^()\n]{1,40}\))?\s+[-–—]+\s+(?=[A-Z])")
 SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*$")
 MIN_WORDS, MAX_WORDS = 6, 70
+# Ranking: cue words say which section, not how much a sentence tells; names and dates say that
+CUE_CAP = 3
+SPECIFIC = 0.3
+PROPER_NAME = re.compile(r"(?<=\s)[A-Z][\w'’-]+")
 DONE = "done"  # the modality of a report of what happened
 PROSPECTIVE = "prospective"  # ...of a forward-looking one, when the topic names no prospective status
 CURRENCY_BEFORE = re.compile(r"(?:[$€£]|\b(?:US|USD|EUR|KES|KSh)\s?)$")  # "$15", "US$ 15"
@@ -192,6 +196,11 @@ def _as_number(value: str) -> float | None:
         return float(value.replace(",", ""))
     except ValueError:
         return None
+
+
+def _names(text: str) -> set[str]:
+    """Capitalised words after the first: the names that make a statement specific."""
+    return set(PROPER_NAME.findall(text))
 
 
 def people(text: str) -> list[dict[str, str]]:
@@ -339,7 +348,8 @@ def _facts_of(document: Document, matchers: TopicMatchers, section_ids: list[str
             "quantities": quantities(text, [range(m.start, m.end) for m in mentions]),
             "modality": modality,
         }
-        weight = best + 0.5 * bool(common["quantities"]) + 0.2 * len(present) + 0.3 * bool(common["people"])
+        weight = (min(best, CUE_CAP) + 0.5 * bool(common["quantities"]) + 0.2 * len(present)
+                  + 0.3 * bool(common["people"]) + SPECIFIC * (bool(mentions) + min(len(_names(text)), 3)))
         weight += 1.0 if position == 0 else 0.5 if position < 3 else 0.0
         if _quote_speaker_unnamed(sentence, paragraphs[sentence.paragraph]):
             weight *= 0.2
