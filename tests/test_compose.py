@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from conftest import compose_inline, config_with_executive
+from conftest import compose_inline, config_with_executive, read_inline_corpus
 
 
 def article(published: str, title: str, *paragraphs: str) -> str:
@@ -293,3 +293,19 @@ def test_the_word_budget_holds_when_four_sections_have_an_item(tmp_path):
     config = config_with_executive(max_words=40, key_points=2)
     sections, key_points, _, _ = compose_inline(tmp_path / "tight", files, "executive", config=config)
     assert words(all_items(sections)) + words(key_points) <= 40  # the budget is a hard limit
+
+
+def test_a_syndicated_copy_published_days_later_is_one_item_citing_both(tmp_path):
+    from briefgen.summarise.compose import copied_documents
+
+    story = ("The Security Council on Friday authorised the new mission in Haiti to take over from the MSS on "
+             "January 1, adopting resolution 2799 by 14 votes to none. Diplomats said the Kenyan-led force would "
+             "keep up to 2,500 personnel until June 30. The Haitian National Police welcomed the vote.")
+    copy = story.replace("authorised", "approved").replace("Diplomats said", "Diplomats added")
+    files = {"wire.jsonl": json.dumps({"title": "Council vote", "published": "2025-08-30", "text": story}) + "\n",
+             "repost.jsonl": json.dumps({"title": "Council approves", "published": "2025-09-01", "text": copy}) + "\n"}
+    loaded, documents = read_inline_corpus(tmp_path, files)
+    assert copied_documents(documents) == {frozenset({"wire.jsonl#0", "repost.jsonl#0"})}
+    sections, _, _, _ = compose_inline(tmp_path / "again", files, "analyst")
+    cited = [item.sources for section in sections for item in section.items if "2,500" in item.text]
+    assert len(cited) == 1 and len(cited[0]) == 2

@@ -9,17 +9,19 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from briefgen.config import AudienceSpec, Edits, SectionSpec
 from briefgen.models import Document, Item, Section, Source
-from briefgen.summarise.extract import Fact, quantities
+from briefgen.summarise.extract import Fact, content_words, quantities
 
 SAME_TEXT = 0.5  # word overlap above which two sentences say the same thing
 SAME_EVENT = 0.2  # lower overlap that still counts when date and named entities agree
 VERBATIM = 0.75  # word overlap of a syndicated copy with its original
 COPY_DAYS = 3  # how much later a copy may be dated
+COPY = 0.6  # word overlap of two documents that are copies of one another
 RARE_WORDS = 4
 CANDIDATES = 64
 CORROBORATION = 0.5  # rank added per further outlet reporting a fact
@@ -63,13 +65,16 @@ class Draft:
         return len(self.text.split())
 
 
-def same_fact(a: Fact, b: Fact) -> bool:
+def same_fact(a: Fact, b: Fact, copies: frozenset[frozenset[str]] = frozenset()) -> bool:
+    """Whether two reports state one fact. `copies` holds the pairs of document keys that are copies of one
+    another (syndication): their alike sentences are one fact whatever dates each copy gives them."""
     if a.section != b.section:
         return False
     similarity = overlap(a.words, b.words)
     if a.date is not None and b.date is not None and a.date != b.date:
-        # alike wording, different days: two events, unless one outlet's copy of the other a day or two later
-        if similarity < VERBATIM or abs((a.date - b.date).days) > COPY_DAYS:
+        # alike wording, different days: two events, unless one outlet's copy of the other
+        copied = frozenset((a.document.key, b.document.key)) in copies
+        if not copied and (similarity < VERBATIM or abs((a.date - b.date).days) > COPY_DAYS):
             return False
     places_a, places_b = a.fields.get("places") or [], b.fields.get("places") or []
     if places_a and places_b and not {p.lower() for p in places_a} & {p.lower() for p in places_b}:
@@ -81,6 +86,26 @@ def same_fact(a: Fact, b: Fact) -> bool:
             and similarity >= SAME_EVENT)
 
 
+def copied_documents(documents: Iterable[Document]) -> frozenset[frozenset[str]]:
+    """Pairs of documents (by key) that are copies of one another: most of their words are the same.
+
+    Only documents sharing one of their rarest words are compared, so this is not all pairs.
+    """
+    words = {d.key: content_words(d.text) for d in documents}
+    frequency = Counter(word for vocabulary in words.values() for word in vocabulary)
+    by_word: dict[str, list[str]] = defaultdict(list)
+    pairs = set()
+    for key, vocabulary in words.items():
+        # the rarest words it shares with some other document: a copy shares them with its original
+        rare = sorted((w for w in vocabulary if frequency[w] > 1), key=lambda w: (frequency[w], w))[:RARE_WORDS]
+        for other in {k for word in rare for k in by_word[word]}:
+            if overlap(vocabulary, words[other]) >= COPY:
+                pairs.add(frozenset((key, other)))
+        for word in rare:
+            by_word[word].append(key)
+    return frozenset(pairs)
+
+
 def merge(facts: list[Fact]) -> list[Draft]:
     """Group reports of the same fact; the strongest report leads.
 
@@ -89,6 +114,7 @@ def merge(facts: list[Fact]) -> list[Draft]:
     most CANDIDATES of them, the most recent first.
     """
     frequency = Counter(word for fact in facts for word in fact.words)
+    copies = copied_documents({fact.document.key: fact.document for fact in facts}.values())
     drafts: list[Draft] = []
     index: dict[tuple, list[int]] = defaultdict(list)
     for fact in sorted(facts, key=lambda f: (-f.score, f.document.key, f.position)):
@@ -96,7 +122,7 @@ def merge(facts: list[Fact]) -> list[Draft]:
         if fact.date is not None:
             keys += [(fact.section, fact.date, term) for term in sorted(fact.key_terms)]
         candidates = sorted({n for key in keys for n in index[key][-CANDIDATES:]}, reverse=True)[:CANDIDATES]
-        home = next((n for n in candidates if any(same_fact(r, fact) for r in drafts[n].reports[:4])), None)
+        home = next((n for n in candidates if any(same_fact(r, fact, copies) for r in drafts[n].reports[:4])), None)
         if home is None:
             home = len(drafts)
             drafts.append(Draft(fact, [fact]))

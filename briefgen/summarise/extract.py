@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from briefgen.dates import find_dates
@@ -69,6 +69,7 @@ DATELINE = re.compile(r"^[A-Z][A-Z.'’ -]{2,40}(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1
                       r"(?:\s*\([^()\n]{1,40}\))?\s+[-–—]+\s+(?=[A-Z])")
 SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*$")
 MIN_WORDS, MAX_WORDS = 6, 70
+STATEMENT_LAG = timedelta(days=7)  # a decision "on Friday" is news for a week; "until June 30" is a horizon
 # Ranking: cue words say which section, not how much a sentence tells; names and dates say that
 CUE_CAP = 3
 SPECIFIC = 0.3
@@ -330,8 +331,9 @@ def _facts_of(document: Document, matchers: TopicMatchers, section_ids: list[str
         mentions = [m for m in events if m.precision == "day"]
         if kind == Kind.FORWARD_LOOKING:
             # the date of the statement or decision, not of the future it speaks of
-            past = [m.day for m in mentions if document.published is None or m.day <= document.published]
-            when = past[0] if past else document.published
+            recent = [m.day for m in mentions if document.published is not None
+                      and timedelta(0) <= document.published - m.day <= STATEMENT_LAG]
+            when = recent[0] if recent else document.published
         elif mentions:
             when = mentions[0].day
         elif named:
