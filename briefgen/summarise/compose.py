@@ -24,6 +24,7 @@ COPY_DAYS = 3  # how much later a copy may be dated
 COPY = 0.6  # word overlap of two documents that are copies of one another
 RARE_WORDS = 4
 CANDIDATES = 64
+REPEAT_PENALTY = 4.0  # rank taken from a draft per unit of overlap with a stronger kept one
 CORROBORATION = 0.5  # rank added per further outlet reporting a fact
 SUBORDINATE = re.compile(
     r",\s+(?:days after|weeks after|after|as|while|which|who|where|with|according to|amid|following|before|"
@@ -167,6 +168,12 @@ def item_id(section: str, text: str) -> str:
     return f"{section}-{digest[:10]}"
 
 
+def _repeats(draft: Draft, kept: list[Draft]) -> float:
+    """How far a draft says again what a stronger draft of its section says (0 to 1)."""
+    return max((overlap(draft.lead.words, other.lead.words) for other in kept
+                if other is not draft and other.rank >= draft.rank), default=0.0)
+
+
 def _fit(chosen: dict[str, list[Draft]], key_points: list[Draft], protected: list[Draft],
          pinned: set[str], max_words: int | None) -> None:
     """Drop items until the edition (key points included) fits its word budget, which is a hard limit.
@@ -202,9 +209,8 @@ def _fit(chosen: dict[str, list[Draft]], key_points: list[Draft], protected: lis
         candidates = candidates or [(d.rank, s, d) for s, drafts in chosen.items() for d in drafts if droppable(d)]
         if not candidates:
             return
-        # take from the fullest section first, so that no section crowds the others out of the budget
-        fullest = max(len(chosen[s]) for _, s, _ in candidates)
-        _, section, weakest = min((t for t in candidates if len(chosen[t[1]]) == fullest), key=lambda t: t[0])
+        # the weakest goes first, and a report that repeats a stronger kept one counts as weaker
+        _, section, weakest = min(candidates, key=lambda t: t[0] - REPEAT_PENALTY * _repeats(t[2], chosen[t[1]]))
         chosen[section].remove(weakest)
         key_points[:] = [k for k in key_points if k is not weakest]
 

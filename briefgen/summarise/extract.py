@@ -15,6 +15,7 @@ from briefgen.dates import find_dates
 from briefgen.errors import stage
 from briefgen.models import Document
 from briefgen.summarise.lexicon import Lexicon
+from briefgen.summarise.filer import NONE, SentenceSignals, features, shipped_filer
 from briefgen.summarise.nations import NationIndex, nation_index
 from briefgen.summarise.segment import Sentence, split_sentences
 from briefgen.topic import NATION, Kind, Role, TopicFile, Watch
@@ -73,6 +74,7 @@ STATEMENT_LAG = timedelta(days=7)  # a decision "on Friday" is news for a week; 
 # Ranking: cue words say which section, not how much a sentence tells; names and dates say that
 CUE_CAP = 3
 SPECIFIC = 0.3
+INFORMATIVE = 2.0  # rank for a sentence the filer is sure informs some section
 PROPER_NAME = re.compile(r"(?<=\s)[A-Z][\w'’-]+")
 DONE = "done"  # the modality of a report of what happened
 PROSPECTIVE = "prospective"  # ...of a forward-looking one, when the topic names no prospective status
@@ -132,6 +134,15 @@ class TopicMatchers:
 
     def roles_named(self, text: str) -> set[str]:
         return {role for role, lexicons in self.roles.items() if any(lexicon.count(text) for lexicon in lexicons)}
+
+    def signals(self, text: str) -> SentenceSignals:
+        """What the topic recognises in a sentence, as the filer reads it."""
+        roles = self.roles_named(text) | ({NATION} if self.nations.contributors(text) else set())
+        cues: dict[Kind, int] = {}
+        for section, rule in self.topic.sections.items():
+            cues[rule.kind] = cues.get(rule.kind, 0) + self.cues[section].count(text)
+        decision = any(lexicon.count(text) for lexicon in self.decisions.values())
+        return SentenceSignals(frozenset(roles), bool(self.forward.count(text)), decision, cues)
 
     def status(self, text: str, allowed: list[str] | None, forward: bool) -> str | None:
         """The first status (in the topic's order, among those the section allows) that the text names."""
@@ -235,6 +246,21 @@ def _section_scores(text: str, present: set[str], matchers: TopicMatchers, secti
     return scores
 
 
+def _learned_scores(chances: dict[str, float], present: set[str], matchers: TopicMatchers,
+                    section_ids: list[str]) -> dict[str, float]:
+    """Sections for a sentence no cue files: the filer's most likely kind, when that is not `none`, goes to
+    the sections of that kind whose requirements the sentence meets."""
+    kind = max(chances, key=chances.__getitem__)
+    if kind == NONE:
+        return {}
+    scores = {}
+    for section in section_ids:
+        rule = matchers.topic.sections[section]
+        if rule.kind == kind and (not rule.requires_any or present.intersection(rule.requires_any)):
+            scores[section] = chances[kind]
+    return scores
+
+
 def _fields(section: str, text: str, common: dict[str, Any], matchers: TopicMatchers) -> dict[str, Any]:
     """The fields of the section's kind (see `topic.KIND_FIELDS`)."""
     rule = matchers.topic.sections[section]
@@ -287,35 +313,64 @@ def _event_dates(text: str, reference: date, matchers: TopicMatchers):
     return [ahead.get(m.start, m) if cues[0] < m.start else m for m in named]
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence of a document that could be a statement of the briefing: not a headline, not too short."""
+
+    document: Document
+    sentence: Sentence
+    text: str  # without a dateline or a leading connective
+    position: int  # sentence number in its document
+
+
+def candidates(document: Document) -> list[Candidate]:
+    title = " ".join((document.title or "").split())
+    found = []
+    for position, sentence in enumerate(split_sentences(document.text)):
+        if " ".join(sentence.text.split()) == title or not SENTENCE_END.search(sentence.text):
+            continue  # a headline, a subheading or a byline: not a statement
+        text = trim(sentence.text)
+        if MIN_WORDS <= len(text.split()) <= MAX_WORDS:
+            found.append(Candidate(document, sentence, text, position))
+    return found
+
+
 def extract(documents: list[Document], topic: TopicFile, section_ids: list[str], as_of: date) -> list[Fact]:
-    """Every sentence that belongs in one of the sections, with its event date and fields."""
+    """Every sentence that belongs in one of the sections, with its event date and fields.
+
+    Sentences are gathered from every document first, so that the filer embeds them in one batch.
+    """
     matchers = TopicMatchers.of(topic)
-    facts: list[Fact] = []
+    gathered: list[Candidate] = []
     for document in documents:
         with stage("extract", document.key):
-            facts.extend(_facts_of(document, matchers, section_ids, as_of))
+            gathered.extend(candidates(document))
+    signals = [matchers.signals(c.text) for c in gathered]
+    filed = shipped_filer().probabilities(features([c.text for c in gathered], signals))
+    facts: list[Fact] = []
+    by_document: dict[str, list[tuple[Candidate, SentenceSignals, dict[str, float]]]] = {}
+    for entry in zip(gathered, signals, filed, strict=True):
+        by_document.setdefault(entry[0].document.key, []).append(entry)
+    for document in documents:
+        with stage("extract", document.key):
+            facts.extend(_facts_of(document, by_document.get(document.key, []), matchers, section_ids, as_of))
     return facts
 
 
-def _facts_of(document: Document, matchers: TopicMatchers, section_ids: list[str], as_of: date) -> list[Fact]:
+def _facts_of(document: Document, filed: list[tuple[Candidate, SentenceSignals, dict[str, float]]],
+              matchers: TopicMatchers, section_ids: list[str], as_of: date) -> list[Fact]:
     topic = matchers.topic
     facts: list[Fact] = []
     reference = document.published or as_of
     paragraphs = document.text.split("\n\n")
     lead = next((m.day for m in find_dates(" ".join(paragraphs[:2]), reference, nearest=True)
                  if m.precision == "day"), None)
-    title = " ".join((document.title or "").split())
-    for position, sentence in enumerate(split_sentences(document.text)):
-        if " ".join(sentence.text.split()) == title or not SENTENCE_END.search(sentence.text):
-            continue  # a headline, a subheading or a byline: not a statement
-        text = trim(sentence.text)
-        if not MIN_WORDS <= len(text.split()) <= MAX_WORDS:
-            continue
-        present = matchers.roles_named(text)
+    for candidate, signal, chances in filed:
+        text, sentence, position = candidate.text, candidate.sentence, candidate.position
+        present = set(signal.roles)
         nations = matchers.nations.contributors(text)
-        if nations:
-            present.add(NATION)
-        scores = _section_scores(text, present, matchers, section_ids)
+        scores = _section_scores(text, present, matchers, section_ids) or _learned_scores(
+            chances, present, matchers, section_ids)
         watch = next((w for w, groups in matchers.watches if all(group.count(text) for group in groups)), None)
         if watch and watch.section in section_ids:
             scores[watch.section] = max(scores.values(), default=1.0) + 1.0
@@ -350,7 +405,8 @@ def _facts_of(document: Document, matchers: TopicMatchers, section_ids: list[str
             "quantities": quantities(text, [range(m.start, m.end) for m in mentions]),
             "modality": modality,
         }
-        weight = (min(best, CUE_CAP) + 0.5 * bool(common["quantities"]) + 0.2 * len(present)
+        weight = (min(best, CUE_CAP) + INFORMATIVE * (1.0 - chances.get(NONE, 0.0))
+                  + 0.5 * bool(common["quantities"]) + 0.2 * len(present)
                   + 0.3 * bool(common["people"]) + SPECIFIC * (bool(mentions) + min(len(_names(text)), 3)))
         weight += 1.0 if position == 0 else 0.5 if position < 3 else 0.0
         if _quote_speaker_unnamed(sentence, paragraphs[sentence.paragraph]):
