@@ -45,7 +45,8 @@ class LabelledSet:
 
 
 def labelled_sets() -> list[LabelledSet]:
-    sets = [LabelledSet("seeds", SHARED / "seeds", SHARED / "eval" / "seeds-gold.yaml", ROOT / "config" / "weekly.yaml")]
+    weekly = ROOT / "config" / "weekly.yaml"
+    sets = [LabelledSet("seeds", SHARED / "seeds", SHARED / "eval" / "seeds-gold.yaml", weekly)]
     for folder in sorted((SHARED / "eval" / "dev").iterdir()):
         if not (folder / "gold.yaml").exists():
             continue

@@ -14,8 +14,8 @@ from typing import Any
 from briefgen.dates import find_dates
 from briefgen.errors import stage
 from briefgen.models import Document
-from briefgen.summarise.lexicon import Lexicon
 from briefgen.summarise.filer import NONE, SentenceSignals, features, shipped_filer
+from briefgen.summarise.lexicon import Lexicon
 from briefgen.summarise.nations import NationIndex, nation_index
 from briefgen.summarise.segment import Sentence, split_sentences
 from briefgen.topic import NATION, Kind, Role, TopicFile, Watch
