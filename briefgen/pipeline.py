@@ -20,7 +20,7 @@ from briefgen.render.html import environment, load_template
 from briefgen.select import select
 from briefgen.summarise import Draft, compose, extract, merge
 from briefgen.summarise.compose import SAME_TEXT, overlap
-from briefgen.summarise.extract import NUMBER_WORDS, content_words
+from briefgen.summarise.extract import anchors, content_words
 from briefgen.summarise.tables import build_tables, items_per_day_chart
 
 
@@ -98,14 +98,6 @@ def _stale_edits(request: BuildRequest, drafts: list[Draft]) -> list[Diagnostic]
     known = {draft.id for draft in drafts}
     return [Diagnostic(str(request.edits.path), f"{kind}: no item {item!r} in this briefing (stale override)")
             for kind, item in request.edits.ids() if item not in known]
-
-
-def anchors(text: str) -> frozenset[str]:
-    """What pins a statement to one event: the names (capitalised words after the first), and the numbers."""
-    words = re.findall(r"[\w’'-]+", text)
-    named = {w for w in words[1:] if w[:1].isupper()}
-    numbers = {w.lower() for w in words if w[:1].isdigit() or w.lower() in NUMBER_WORDS}
-    return frozenset(named | numbers)
 
 
 def mark_new(briefing: Briefing, previous: tuple[RunRecord, list[PastItem]] | None) -> Briefing:

@@ -27,12 +27,12 @@ ARTICLES = {
     "ops-delmas.txt": "date 2025-08-26\n"
     "Haitian police and MSS officers stormed a gang hideout in Delmas before dawn and arrested six suspects.\n\n"
     "The joint operation in Port-au-Prince also seized two rifles and a crate of cartridges.\n",
-    "ops-tabarre.txt": "date 2025-08-28\n"
+    "ops-budgeted.txt": "date 2025-08-28\n"
     "A police patrol in Tabarre came under gunfire from gang members on Thursday evening, the Haitian National "
     "Police said.\n\n"
     "No officers were hurt, according to a spokesperson for the MSS in Haiti.\n",
     "boats.md": "---\ntitle: Boats for the coast guard\ndate: 2025-08-27\noutlet: Bay Courier\n---\n"
-    "Two patrol boats were delivered to the Haitian National Police at the port of Port-au-Prince for coastal "
+    "Two coast guard boats were delivered to the Haitian National Police at the port of Port-au-Prince for coastal "
     "duties.\n",
     "nations.txt": "date 2025-08-29\n"
     "Guatemala pledged forty soldiers to the MSS mission and said they would reach Port-au-Prince by December.\n\n"
@@ -42,8 +42,9 @@ ARTICLES = {
     "washington.txt": "date 2025-08-31\n"
     "Washington is pushing to replace the Kenyan-led mission in Haiti with a larger Gang Suppression Force.\n",
 }
-KENSCOFF, TABARRE, BOATS = "barricades on the road to Kenscoff", "patrol in Tabarre came under gunfire", \
-    "Two patrol boats were delivered"
+# the strongest operations item (it leads the executive edition, which keeps one) and one the budget leaves out
+LEADER, BUDGETED, BOATS = "patrol in Tabarre came under gunfire", "stormed a gang hideout in Delmas", \
+    "Two coast guard boats were delivered"
 NEW_BOATS = "Two patrol boats reached the Haitian coast guard on Wednesday, port officials said."
 NOTE = "Figures checked against the port authority's log & the ministry."
 
@@ -92,11 +93,11 @@ def baseline(tmp_path_factory):
     config = make_project(root)
     build(config, root / "plain")
     analyst, executive = edition(root / "plain", "analyst"), edition(root / "plain", "executive")
-    ids = {phrase: by_phrase(analyst, phrase)["id"] for phrase in (KENSCOFF, TABARRE, BOATS)}
-    # what the overrides below change: Kenscoff leads the executive operations, Tabarre is budgeted out
-    assert [KENSCOFF in item["text"] for item in sections(executive)["operations"]] == [True]
-    assert not any(TABARRE in item["text"] for item in all_items(executive))
-    assert sections(analyst)["operations"][0]["id"] != ids[TABARRE]
+    ids = {phrase: by_phrase(analyst, phrase)["id"] for phrase in (LEADER, BUDGETED, BOATS)}
+    # what the overrides below change: LEADER leads the executive operations, BUDGETED is budgeted out
+    assert [LEADER in item["text"] for item in sections(executive)["operations"]] == [True]
+    assert not any(BUDGETED in item["text"] for item in all_items(executive))
+    assert sections(analyst)["operations"][0]["id"] != ids[BUDGETED]
     return root, config, analyst, executive, ids
 
 
@@ -104,7 +105,7 @@ def baseline(tmp_path_factory):
 def edited(baseline):
     """Built with an edits file pinning Tabarre, dropping Kenscoff, rewording the boats and adding a note."""
     root, config, _, _, ids = baseline
-    edits = write(root / "editor.yaml", f"note: \"{NOTE}\"\npin: [{ids[TABARRE]}]\ndrop: [{ids[KENSCOFF]}]\n"
+    edits = write(root / "editor.yaml", f"note: \"{NOTE}\"\npin: [{ids[BUDGETED]}]\ndrop: [{ids[LEADER]}]\n"
                                         f"replace:\n  {ids[BOATS]}: \"{NEW_BOATS}\"\n")
     result = build(config, root / "edited", "--edits", edits)
     return root / "edited", result
@@ -114,44 +115,44 @@ def test_pin_keeps_an_item_the_budget_dropped_first_in_its_section(baseline, edi
     _, _, _, _, ids = baseline
     out, _ = edited
     executive, analyst = edition(out, "executive"), edition(out, "analyst")
-    assert [item["id"] for item in sections(executive)["operations"]] == [ids[TABARRE]]
-    assert sections(analyst)["operations"][0]["id"] == ids[TABARRE]
+    assert [item["id"] for item in sections(executive)["operations"]] == [ids[BUDGETED]]
+    assert sections(analyst)["operations"][0]["id"] == ids[BUDGETED]
     assert len(sections(analyst)["operations"]) == 3  # Kenscoff dropped, the others kept after the pin
 
 
 def test_pin_survives_a_word_budget_that_drops_other_items(baseline, tmp_path):
-    tabarre = baseline[4][TABARRE]  # ids depend on the section and the words only: the same in every project
+    budgeted = baseline[4][BUDGETED]  # ids depend on the section and the words only: the same in every project
     config = make_project(tmp_path, max_items=3, max_words=45)
     build(config, tmp_path / "plain", "--audience", "executive")
     plain = edition(tmp_path / "plain", "executive")
-    assert not any(TABARRE in item["text"] for item in all_items(plain))
-    edits = write(tmp_path / "pin.yaml", f"pin: [{tabarre}]\n")
+    assert not any(BUDGETED in item["text"] for item in all_items(plain))
+    edits = write(tmp_path / "pin.yaml", f"pin: [{budgeted}]\n")
     build(config, tmp_path / "pinned", "--audience", "executive", "--edits", edits)
     pinned = edition(tmp_path / "pinned", "executive")
-    assert sections(pinned)["operations"][0]["id"] == tabarre
+    assert sections(pinned)["operations"][0]["id"] == budgeted
     words = sum(len(item["text"].split()) for item in all_items(pinned))
     assert words <= 45
 
 
 def test_pin_outranks_a_watched_item_under_a_tight_word_budget(baseline, tmp_path):
-    tabarre = baseline[4][TABARRE]
+    budgeted = baseline[4][BUDGETED]
     config = make_project(tmp_path, max_items=3, max_words=30)
-    edits = write(tmp_path / "pin.yaml", f"pin: [{tabarre}]\n")
+    edits = write(tmp_path / "pin.yaml", f"pin: [{budgeted}]\n")
     result = build(config, tmp_path / "pinned", "--audience", "executive", "--edits", edits)
     pinned = edition(tmp_path / "pinned", "executive")
     # observed: operations is empty, the watched Washington item (outlook) stays, and no warning is printed
-    assert tabarre in [item["id"] for item in sections(pinned)["operations"]], result.stderr
+    assert budgeted in [item["id"] for item in sections(pinned)["operations"]], result.stderr
 
 
 def test_drop_removes_the_item_from_every_format_of_the_audience(baseline, tmp_path):
     import pypdf
 
     root, config, _, _, ids = baseline
-    edits = write(tmp_path / "drop.yaml", f"drop: [{ids[KENSCOFF]}]\n")
+    edits = write(tmp_path / "drop.yaml", f"drop: [{ids[LEADER]}]\n")
     out = tmp_path / "out"
     build(config, out, "--audience", "executive", "--format", "pdf,docx,html,json", "--edits", edits)
     data = edition(out, "executive")
-    assert ids[KENSCOFF] not in [item["id"] for item in all_items(data)]
+    assert ids[LEADER] not in [item["id"] for item in all_items(data)]
     assert not any("Kenscoff" in item["text"] for item in all_items(data))
     assert "ops-kenscoff.txt" not in [source["path"] for source in data["sources"]]
     kept = by_phrase(data, "Washington is pushing")["text"]
@@ -204,7 +205,7 @@ def test_no_edits_means_no_note_and_nothing_edited(baseline):
 
 def test_stale_override_warns_naming_the_file_and_id_and_the_build_succeeds(baseline, tmp_path):
     _, config, _, _, ids = baseline
-    edits = write(tmp_path / "stale.yaml", f"pin: [operations-0000000000]\ndrop: [{ids[KENSCOFF]}]\n"
+    edits = write(tmp_path / "stale.yaml", f"pin: [operations-0000000000]\ndrop: [{ids[LEADER]}]\n"
                                            "replace: {nations-ffffffffff: Something else.}\n")
     out = tmp_path / "out"
     result = build(config, out, "--edits", edits)
@@ -212,33 +213,33 @@ def test_stale_override_warns_naming_the_file_and_id_and_the_build_succeeds(base
     assert len(warnings) == 2, result.stderr
     assert any(str(edits) in line and "'operations-0000000000'" in line and "stale" in line for line in warnings)
     assert any(str(edits) in line and "'nations-ffffffffff'" in line for line in warnings)
-    assert not any(ids[KENSCOFF] in line for line in warnings)
+    assert not any(ids[LEADER] in line for line in warnings)
     assert len(files_under(out)) == 4  # both audiences, JSON and HTML
-    assert not any("Kenscoff" in item["text"] for item in all_items(edition(out, "analyst")))
+    assert not any(LEADER in item["text"] for item in all_items(edition(out, "analyst")))
 
 
 def test_config_edits_key_applies_and_the_flag_wins(baseline, tmp_path):
     _, _, _, _, ids = baseline
     for name, text in ARTICLES.items():
         write(tmp_path / "corpus" / name, text)
-    write(tmp_path / "edits" / "desk.yaml", f"note: From the config.\ndrop: [{ids[KENSCOFF]}]\n")
+    write(tmp_path / "edits" / "desk.yaml", f"note: From the config.\ndrop: [{ids[LEADER]}]\n")
     config = write(tmp_path / "brief.yaml", run_config_text(window=WINDOW, formats="[json, html]",
                                                             extra="edits: edits/desk.yaml\n"))
     build(config, tmp_path / "a")
     data = edition(tmp_path / "a", "analyst")
     assert data["editor_note"] == "From the config."
-    assert ids[KENSCOFF] not in [item["id"] for item in all_items(data)]
+    assert ids[LEADER] not in [item["id"] for item in all_items(data)]
 
     flag = write(tmp_path / "flag.yaml", "note: From the flag.\n")
     build(config, tmp_path / "b", "--edits", flag)
     data = edition(tmp_path / "b", "analyst")
     assert data["editor_note"] == "From the flag."
-    assert ids[KENSCOFF] in [item["id"] for item in all_items(data)]
+    assert ids[LEADER] in [item["id"] for item in all_items(data)]
 
 
 def test_run_accepts_edits_and_records_them_in_the_manifest(baseline, tmp_path):
     _, config, _, _, ids = baseline
-    edits = write(tmp_path / "run-edits.yaml", f"note: \"{NOTE}\"\npin: [{ids[TABARRE]}, operations-0000000000]\n"
+    edits = write(tmp_path / "run-edits.yaml", f"note: \"{NOTE}\"\npin: [{ids[BUDGETED]}, operations-0000000000]\n"
                                                f"replace:\n  {ids[BOATS]}: \"{NEW_BOATS}\"\n")
     out = tmp_path / "out"
     result = run_cli("run", "--config", config, "--as-of", "2025-09-01", "--out", out, "--edits", edits)
@@ -246,7 +247,7 @@ def test_run_accepts_edits_and_records_them_in_the_manifest(baseline, tmp_path):
     assert re.search(rf"briefgen: warning: {re.escape(str(edits))}: pin: .*'operations-0000000000'", result.stderr)
     folder = out / "testbrief" / SPAN
     executive = json.loads((folder / "executive.json").read_text(encoding="utf-8"))
-    assert [item["id"] for item in sections(executive)["operations"]] == [ids[TABARRE]]
+    assert [item["id"] for item in sections(executive)["operations"]] == [ids[BUDGETED]]
     assert by_phrase(executive, "Two patrol boats")["text"] == NEW_BOATS
     assert executive["editor_note"] == NOTE
     assert NEW_BOATS in (folder / "executive.html").read_text(encoding="utf-8")

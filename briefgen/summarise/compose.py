@@ -21,7 +21,9 @@ SAME_TEXT = 0.5  # word overlap above which two sentences say the same thing
 SAME_EVENT = 0.2  # lower overlap that still counts when date and named entities agree
 VERBATIM = 0.75  # word overlap of a syndicated copy with its original
 COPY_DAYS = 3  # how much later a copy may be dated
-COPY = 0.6  # word overlap of two documents that are copies of one another
+COPY = 0.6
+SAME_ANCHORS = 3  # names and numbers two reports of one event share
+EVENT_DAYS = 14  # how far apart the dates given to one event's reports may be
 RARE_WORDS = 4
 CANDIDATES = 64
 REPEAT_PENALTY = 4.0  # rank taken from a draft per unit of overlap with a stronger kept one
@@ -75,12 +77,16 @@ def same_fact(a: Fact, b: Fact, copies: frozenset[frozenset[str]] = frozenset())
     if a.date is not None and b.date is not None and a.date != b.date:
         # alike wording, different days: two events, unless one outlet's copy of the other
         copied = frozenset((a.document.key, b.document.key)) in copies
-        if not copied and (similarity < VERBATIM or abs((a.date - b.date).days) > COPY_DAYS):
+        days = abs((a.date - b.date).days)
+        if not copied and not (similarity >= VERBATIM and days <= COPY_DAYS) and not (
+                _pinned_alike(a, b) and similarity >= SAME_EVENT and days <= EVENT_DAYS):
             return False
     places_a, places_b = a.fields.get("places") or [], b.fields.get("places") or []
     if places_a and places_b and not {p.lower() for p in places_a} & {p.lower() for p in places_b}:
         return False
     if similarity >= SAME_TEXT:
+        return True
+    if a.document != b.document and _pinned_alike(a, b) and similarity >= SAME_EVENT:
         return True
     shared = a.key_terms & b.key_terms
     return (a.document != b.document and a.date is not None and a.date == b.date and len(shared) >= 2
@@ -105,6 +111,12 @@ def copied_documents(documents: Iterable[Document]) -> frozenset[frozenset[str]]
         for word in rare:
             by_word[word].append(key)
     return frozenset(pairs)
+
+
+def _pinned_alike(a: Fact, b: Fact) -> bool:
+    """Two reports naming the same names and the same number (a date, a count) are of one event."""
+    shared = a.anchors & b.anchors
+    return len(shared) >= SAME_ANCHORS and any(w[:1].isdigit() for w in shared)
 
 
 def merge(facts: list[Fact]) -> list[Draft]:

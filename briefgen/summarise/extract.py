@@ -66,13 +66,17 @@ FUNCTION_WORDS = {"of", "the", "a", "an", "in", "on", "at", "to", "for", "from",
                   "over", "under", "between", "against", "around", "inside", "outside"}
 STATEMENT_DATE = re.compile(r"\b(?:said|says|told|announced|confirmed|stated|reported)\s+(?:on\s+)?$", re.I)
 # "MOGADISHU, Sept 23, 2024 (Horn Wire) - ", "ANKARA - ": a place in capitals, perhaps a date and an agency
-DATELINE = re.compile(r"^[A-Z][A-Z.'’ -]{2,40}(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?)?"
+DATELINE = re.compile(r"^(?=\S)(?:[A-Z][A-Z.'’ -]{2,40})?(?:,?\s*(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)?"
+                      r"(?:,?\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?)?"
                       r"(?:\s*\([^()\n]{1,40}\))?\s+[-–—]+\s+(?=[A-Z])")
 SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*$")
 MIN_WORDS, MAX_WORDS = 6, 70
 STATEMENT_LAG = timedelta(days=7)  # a decision "on Friday" is news for a week; "until June 30" is a horizon
 # Ranking: cue words say which section, not how much a sentence tells; names and dates say that
 CUE_CAP = 3
+DIGIT_RE = re.compile(r"\d")
+DECISIVE_CUES = 2
+NONE_CUTOFF = 0.5  # the filer's probability of `none` under which a sentence informs some section
 SPECIFIC = 0.3
 INFORMATIVE = 2.0  # rank for a sentence the filer is sure informs some section
 PROPER_NAME = re.compile(r"(?<=\s)[A-Z][\w'’-]+")
@@ -95,6 +99,7 @@ class Fact:
     fields: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     key_terms: frozenset[str] = frozenset()  # entities named, case-folded: what "the same fact" is judged on
     words: frozenset[str] = frozenset()  # content words, for comparing reports
+    anchors: frozenset[str] = frozenset()  # names and numbers: what pins a report to one event
     watch: str | None = None  # the topic watch it matches: the strongest such reports are always carried
 
 
@@ -196,6 +201,14 @@ def quantities(text: str, skip: list[range]) -> list[dict[str, Any]]:
     return found
 
 
+def anchors(text: str) -> frozenset[str]:
+    """What pins a statement to one event: the names (capitalised words after the first), and the numbers."""
+    words = re.findall(r"[\w’'-]+", text)
+    named = {w for w in words[1:] if w[:1].isupper()}
+    numbers = {w.lower() for w in words if w[:1].isdigit() or w.lower() in NUMBER_WORDS}
+    return frozenset(named | numbers)
+
+
 def content_words(text: str) -> frozenset[str]:
     return frozenset(w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 3 or w.isdigit())
 
@@ -246,19 +259,23 @@ def _section_scores(text: str, present: set[str], matchers: TopicMatchers, secti
     return scores
 
 
-def _learned_scores(chances: dict[str, float], present: set[str], matchers: TopicMatchers,
+def _filed_sections(text: str, chances: dict[str, float], cue_scores: dict[str, float], matchers: TopicMatchers,
                     section_ids: list[str]) -> dict[str, float]:
-    """Sections for a sentence no cue files: the filer's most likely kind, when that is not `none`, goes to
-    the sections of that kind whose requirements the sentence meets."""
-    kind = max(chances, key=chances.__getitem__)
-    if kind == NONE:
+    """How well the sentence fits each section: the filer's probability of the section's kind.
+
+    A sentence is filed when the filer thinks it informs some section, or when a section's cues take it;
+    a sentence that names nobody and no number is filed only by cues. Where one section's cues clearly win
+    (DECISIVE_CUES or more, and more than any other's), the topic writer's words decide; elsewhere the cues
+    reach the filer as features and the filer decides.
+    """
+    informs = chances.get(NONE, 1.0) < NONE_CUTOFF and bool(_names(text) or DIGIT_RE.search(text))
+    if not (informs or cue_scores):
         return {}
-    scores = {}
-    for section in section_ids:
-        rule = matchers.topic.sections[section]
-        if rule.kind == kind and (not rule.requires_any or present.intersection(rule.requires_any)):
-            scores[section] = chances[kind]
-    return scores
+    if cue_scores:
+        best = max(cue_scores.values())
+        if best >= DECISIVE_CUES and list(cue_scores.values()).count(best) == 1:
+            return {section: 1.0 for section, score in cue_scores.items() if score == best}
+    return {section: chances.get(str(matchers.topic.sections[section].kind), 0.0) for section in section_ids}
 
 
 def _fields(section: str, text: str, common: dict[str, Any], matchers: TopicMatchers) -> dict[str, Any]:
@@ -369,8 +386,8 @@ def _facts_of(document: Document, filed: list[tuple[Candidate, SentenceSignals, 
         text, sentence, position = candidate.text, candidate.sentence, candidate.position
         present = set(signal.roles)
         nations = matchers.nations.contributors(text)
-        scores = _section_scores(text, present, matchers, section_ids) or _learned_scores(
-            chances, present, matchers, section_ids)
+        scores = _filed_sections(text, chances, _section_scores(text, present, matchers, section_ids), matchers,
+                                 section_ids)
         watch = next((w for w, groups in matchers.watches if all(group.count(text) for group in groups)), None)
         if watch and watch.section in section_ids:
             scores[watch.section] = max(scores.values(), default=1.0) + 1.0
@@ -425,6 +442,7 @@ def _facts_of(document: Document, filed: list[tuple[Candidate, SentenceSignals, 
                     "modality": common["modality"]},
             key_terms=key_terms,
             words=content_words(text),
+            anchors=anchors(text),
             watch=watch.name if watch else None,
         ))
     return facts
