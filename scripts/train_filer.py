@@ -35,7 +35,8 @@ from briefgen.summarise.filer import MODEL, NONE, TOPIC_FEATURES, features  # no
 SHARED = ROOT.parent / "shared"
 EXAMPLES = Path(__file__).resolve().parent / "filer_examples.yaml"  # sentences written for the filer, by kind
 C = 1.0  # inverse regularisation strength, chosen by holding each development set out in turn
-WRITTEN_WEIGHT = 3.0  # the written examples are few and clean; the gold-labelled sentences many and noisy
+CLEAN = ("written", "seeds")  # sets whose labels were checked sentence by sentence
+CLEAN_WEIGHT = 3.0
 
 
 @dataclass(frozen=True)
@@ -98,8 +99,9 @@ def fit(x: np.ndarray, y: list[str], weights: np.ndarray) -> LogisticRegression:
 
 
 def stack(data: dict[str, tuple[list[str], np.ndarray, list[str]]], names: list[str]):
-    """Features, labels and weights of the named sets: the written examples, clean and few, weigh more."""
-    weights = np.concatenate([np.full(len(data[n][2]), WRITTEN_WEIGHT if n == "written" else 1.0) for n in names])
+    """Features, labels and weights of the named sets: the written examples and the seeds, clean and few,
+    weigh more than the many sentences labelled by matching gold regexes."""
+    weights = np.concatenate([np.full(len(data[n][2]), CLEAN_WEIGHT if n in CLEAN else 1.0) for n in names])
     return np.vstack([data[n][1] for n in names]), [label for n in names for label in data[n][2]], weights
 
 
