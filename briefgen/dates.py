@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 MONTHS = {
@@ -187,14 +187,14 @@ def parse_date_string(value: str, reference: date | None = None) -> date | None:
     if iso:
         if iso.group(4) and ("T" in value or " " in value):
             try:
-                moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-                return moment.astimezone(UTC).date() if moment.tzinfo else moment.date()
+                # the day on the publisher's calendar: 23:30 at UTC-5 is still that day, whatever UTC says
+                return datetime.fromisoformat(value.replace("Z", "+00:00")).date()
             except ValueError:
                 pass
         return _safe_date(int(iso[1]), int(iso[2]), int(iso[3]))
     if re.match(r"^[A-Za-z]{3},?\s+\d", value):
         try:
-            return parsedate_to_datetime(value).astimezone(UTC).date()
+            return parsedate_to_datetime(value).date()
         except (TypeError, ValueError, IndexError):
             pass
     for pattern in (MONTH_DAY, DAY_MONTH):

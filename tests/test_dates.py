@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -163,3 +164,27 @@ def test_same_timestamp_gives_the_same_date_in_front_matter_and_html_meta(tmp_pa
     dates = {d.path: d.published for d in documents}
     assert dates["a.md"] is not None
     assert dates["a.md"] == dates["b.html"] == parse_date_string(stamp)
+
+
+LATE_EVENING = "2025-08-27T23:30:00-05:00"  # 04:30 on 28 August in UTC
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("page.html", f'<html><head><meta property="article:published_time" content="{LATE_EVENING}">'
+                  "<title>Night raid</title></head><body><article><p>Haitian police raided a gang base in Delmas "
+                  "late on Wednesday and arrested four men.</p></article></body></html>"),
+    ("wire.jsonl", json.dumps({"title": "Night raid", "published": LATE_EVENING,
+                               "text": "Haitian police raided a gang base in Delmas and arrested four men."}) + "\n"),
+    ("post.md", f"---\ntitle: Night raid\ndate: {LATE_EVENING}\n---\nHaitian police raided a gang base in Delmas "
+                "and arrested four men.\n"),
+    ("feed.xml", '<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title><item><title>Night raid'
+                 "</title><pubDate>Wed, 27 Aug 2025 23:30:00 -0500</pubDate><description>Haitian police raided a "
+                 "gang base in Delmas and arrested four men.</description></item></channel></rss>"),
+    ("atom.xml", '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Wire</title><entry>'
+                 f"<title>Night raid</title><published>{LATE_EVENING}</published><content>Haitian police raided a "
+                 "gang base in Delmas and arrested four men.</content></entry></feed>"),
+])
+def test_a_late_evening_timestamp_is_the_day_in_the_publishers_time_zone(tmp_path, name, content):
+    write(tmp_path / name, content)
+    documents, diagnostics = read_corpus(tmp_path, date(2025, 9, 1))
+    assert [d.published for d in documents] == [date(2025, 8, 27)], diagnostics

@@ -7,6 +7,7 @@ from datetime import date
 
 import feedparser
 
+from briefgen.dates import parse_date_string
 from briefgen.ingest import ReadContext, SkipFile
 from briefgen.ingest.article import build_document
 from briefgen.ingest.html import fragment_to_text
@@ -14,8 +15,11 @@ from briefgen.models import Document
 
 
 def _entry_date(entry) -> tuple[date | None, str | None]:
-    for key, label in (("published_parsed", "feed published date"), ("updated_parsed", "feed updated date")):
-        parsed = entry.get(key)
+    for key, label in (("published", "feed published date"), ("updated", "feed updated date")):
+        # the date as written, in the publisher's time zone; feedparser's *_parsed fields are in UTC
+        if isinstance(entry.get(key), str) and (written := parse_date_string(entry[key])):
+            return written, label
+        parsed = entry.get(f"{key}_parsed")
         if parsed:
             try:
                 return date(parsed.tm_year, parsed.tm_mon, parsed.tm_mday), label
