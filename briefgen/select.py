@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from briefgen.models import Document, Selection, Verdict, Window
 from briefgen.summarise.lexicon import Lexicon
-from briefgen.topic import TopicFile
+from briefgen.topic import Relevance, TopicFile
+
+
+def _names_enough(document: Document, required: list[Lexicon], rules: Relevance) -> bool:
+    """Whether the article is about the required roles: it names them in its title or lead, or repeatedly."""
+    whole = f"{document.title or ''}\n{document.text}"
+    if sum(lexicon.count(whole) for lexicon in required) >= rules.min_role_hits:
+        return True
+    lead = "\n\n".join(document.text.split("\n\n")[:rules.lead]) if rules.lead else document.text
+    return any(lexicon.count(f"{document.title or ''}\n{lead}") for lexicon in required)
 
 
 def select(documents: list[Document], window: Window, topic: TopicFile) -> list[Selection]:
@@ -23,9 +32,10 @@ def select(documents: list[Document], window: Window, topic: TopicFile) -> list[
             verdicts.append(Selection(document, Verdict.OUT_OF_WINDOW, f"published {side} the window"))
         elif (hits := relevance.count(text)) < rules.min_hits:
             verdicts.append(Selection(document, Verdict.OFF_TOPIC, f"off topic ({hits} mention(s) of {topic.name})"))
-        elif required and not any(lexicon.count(text) for lexicon in required):
+        elif required and not _names_enough(document, required, rules):
             roles = ", ".join(rules.requires_any)
-            verdicts.append(Selection(document, Verdict.OFF_TOPIC, f"off topic (names no {roles})"))
+            verdicts.append(Selection(document, Verdict.OFF_TOPIC, f"off topic (names no {roles} in its lead, "
+                                                                   f"nor {rules.min_role_hits} times in all)"))
         else:
             verdicts.append(Selection(document, Verdict.USED, "in the window and on topic"))
     return verdicts

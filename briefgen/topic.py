@@ -102,7 +102,11 @@ class Status(Strict):
 class Relevance(Strict):
     terms: Terms
     min_hits: Annotated[int, Field(ge=1)] = 2  # mentions of the terms (repeats count) an article needs
-    requires_any: list[Role] = []  # roles one of which an on-topic article must also name
+    # roles one of which an on-topic article must also name: in its title or first `lead` paragraphs (where news
+    # says what it is about), or anywhere at least `min_role_hits` times
+    requires_any: list[Role] = []
+    lead: Annotated[int, Field(ge=1)] | None = None  # default: the whole article is its lead
+    min_role_hits: Annotated[int, Field(ge=1)] = 1
 
 
 class Watch(Strict):

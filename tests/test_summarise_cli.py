@@ -34,7 +34,7 @@ CORPUS = {
     ),
     "ops/nazon.txt": (
         "date 2025-08-30\nA tense week in the Haitian capital\n\n"
-        "Residents of Port-au-Prince spent most of the week indoors.\n\n"
+        "Residents of Port-au-Prince spent most of the week indoors as gangs fired on several districts.\n\n"
         "Schools stayed shut and the main markets opened only for a few hours each morning.\n\n"
         "Aid groups said the price of rice had doubled since the spring.\n\n"
         "Haitian police later clashed with gang members near the Nazon market, witnesses said.\n"
@@ -96,8 +96,16 @@ CORPUS = {
         "villages.\n\n"
         "The government will send more helicopters to the region in the coming days, officials said.\n"
     ),
+    # off topic: Haiti and its police, but neither the mission nor its opponents, bar armed groups in passing
+    "aid/charity.md": (
+        "---\ntitle: Charity suspends work in Haiti's capital\ndate: 2025-08-29\n---\n"
+        "A medical charity said on Thursday it would suspend its clinics in Port-au-Prince after Haitian police "
+        "officers threatened its staff at a checkpoint.\n\n"
+        "The charity said its ambulances had been stopped repeatedly and its drivers insulted.\n\n"
+        "It said it would need guarantees from the authorities and armed groups before it could resume its work.\n"
+    ),
 }
-OFF_TOPIC = {"sport/football.txt", "world/flood.md"}
+OFF_TOPIC = {"sport/football.txt", "world/flood.md", "aid/charity.md"}
 US_PUSH = ("The United States is pushing to replace the MSS with a larger Gang Suppression Force under a new "
            "command, two diplomats said.")
 
@@ -165,7 +173,7 @@ def test_off_topic_articles_contribute_no_item(run):
         assert not paths & OFF_TOPIC
         assert {entry["document"] for entry in edition["coverage"]["left_out"]} == OFF_TOPIC
         texts = " ".join(item["text"] for item in items(edition) + edition["key_points"])
-        for word in ("Nairobi", "stadium", "Mozambique", "helicopters", "flares"):
+        for word in ("Nairobi", "stadium", "Mozambique", "helicopters", "flares", "charity", "ambulances"):
             assert word not in texts
 
 
