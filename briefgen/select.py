@@ -4,24 +4,28 @@ from __future__ import annotations
 
 from briefgen.models import Document, Selection, Verdict, Window
 from briefgen.summarise.lexicon import Lexicon
-from briefgen.topic import Relevance, TopicFile
+from briefgen.topic import Relevance, Role, TopicFile
 
 
-def _names_enough(document: Document, required: list[Lexicon], rules: Relevance) -> bool:
-    """Whether the article is about the required roles: it names them in its title or lead, or repeatedly."""
+def _names_enough(document: Document, required: dict[Role, list[Lexicon]], rules: Relevance) -> bool:
+    """Whether the article is about the required roles: it names the mission anywhere, or the other roles in its
+    title or lead, or repeatedly."""
     whole = f"{document.title or ''}\n{document.text}"
-    if sum(lexicon.count(whole) for lexicon in required) >= rules.min_role_hits:
+    if any(lexicon.count(whole) for lexicon in required.get(Role.MISSION, [])):
+        return True  # the mission is what the briefing is about: once is enough
+    lexicons = [lexicon for group in required.values() for lexicon in group]
+    if sum(lexicon.count(whole) for lexicon in lexicons) >= rules.min_role_hits:
         return True
     lead = "\n\n".join(document.text.split("\n\n")[:rules.lead]) if rules.lead else document.text
-    return any(lexicon.count(f"{document.title or ''}\n{lead}") for lexicon in required)
+    return any(lexicon.count(f"{document.title or ''}\n{lead}") for lexicon in lexicons)
 
 
 def select(documents: list[Document], window: Window, topic: TopicFile) -> list[Selection]:
     """Inside the window by publication date, and about the topic."""
     rules = topic.relevance
     relevance = Lexicon.of(rules.terms)
-    required = [Lexicon.of(topic.entities[group].terms) for role in rules.requires_any
-                for group in topic.groups_with(role)]
+    required = {role: [Lexicon.of(topic.entities[group].terms) for group in topic.groups_with(role)]
+                for role in rules.requires_any}
     verdicts = []
     for document in documents:
         text = f"{document.title or ''}\n{document.text}"
