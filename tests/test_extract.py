@@ -276,3 +276,26 @@ def test_facts_from_a_jsonl_line_cite_that_line(facts_of):
     assert fact.section == "equipment"
     assert fact.fields["donor"] == "Brazil"
     assert fact.date == THURSDAY  # no day in the sentence: the publication date
+
+
+# --- sentences that refer back ------------------------------------------------------------------------------
+
+
+def test_a_sentence_referring_back_inherits_the_events_section_date_and_place(facts_of):
+    facts = facts_of({"blast.txt": article(
+        "Car bomb in Delmas",
+        "Gang members detonated a car bomb outside the Delmas police station on Tuesday, killing two officers. "
+        "A bystander was also hurt in the blast.",
+        "Officials said the national budget would be debated in parliament in the autumn.")})
+    blast, bystander = only(facts, "car bomb"), only(facts, "bystander")
+    assert bystander.section == blast.section == "operations"
+    assert bystander.date == blast.date == date(2025, 8, 26)
+    assert bystander.fields["places"] == ["Delmas"]
+
+
+def test_a_sentence_without_a_back_reference_inherits_nothing(facts_of):
+    facts = facts_of({"two.txt": article(
+        "Two stories",
+        "Gang members detonated a car bomb outside the Delmas police station on Tuesday, killing two officers. "
+        "A new bakery opened its doors near the cathedral.")})
+    assert not [f for f in facts if "bakery" in f.text]

@@ -76,6 +76,13 @@ STATEMENT_LAG = timedelta(days=7)  # a decision "on Friday" is news for a week; 
 CUE_CAP = 3
 DIGIT_RE = re.compile(r"\d")
 DECISIVE_CUES = 2
+# a sentence that speaks of an event named before it: "the attack", "the vote", "they", "also"
+REFERS_BACK = re.compile(
+    r"^(?:They|It|He|She|Its|Their|These|Those)\b|^(?:The|This|That)\s+(?:[\w-]+\s+){0,2}?(?:attack|assault|operation|"
+    r"raid|clash(?:es)?|fighting|ambush|blast|explosion|crash|massacre|killings?|incident|vote|resolution|decision|"
+    r"meeting|summit|talks|delivery|shipment|consignment|deployment|contingent|unit|victims|attackers|gunmen|"
+    r"officers|troops|soldiers|group|statement|report|move|offensive)\b|\balso\b")
+CONTEXT_SCORE = 0.5  # a sentence filed only because it refers back ranks low
 NONE_CUTOFF = 0.5  # the filer's probability of `none` under which a sentence informs some section
 SPECIFIC = 0.3
 INFORMATIVE = 2.0  # rank for a sentence the filer is sure informs some section
@@ -382,12 +389,17 @@ def _facts_of(document: Document, filed: list[tuple[Candidate, SentenceSignals, 
     paragraphs = document.text.split("\n\n")
     lead = next((m.day for m in find_dates(" ".join(paragraphs[:2]), reference, nearest=True)
                  if m.precision == "day"), None)
+    before: tuple[int, Fact] | None = None  # (paragraph, last fact): what a sentence referring back speaks of
     for candidate, signal, chances in filed:
         text, sentence, position = candidate.text, candidate.sentence, candidate.position
         present = set(signal.roles)
         nations = matchers.nations.contributors(text)
         scores = _filed_sections(text, chances, _section_scores(text, present, matchers, section_ids), matchers,
                                  section_ids)
+        context = before[1] if before is not None and before[0] == sentence.paragraph and \
+            REFERS_BACK.search(text) else None
+        if context is not None and not scores:
+            scores = {context.section: CONTEXT_SCORE}  # "A bystander was also hurt in the blast."
         watch = next((w for w, groups in matchers.watches if all(group.count(text) for group in groups)), None)
         if watch and watch.section in section_ids:
             scores[watch.section] = max(scores.values(), default=1.0) + 1.0
@@ -410,6 +422,8 @@ def _facts_of(document: Document, filed: list[tuple[Candidate, SentenceSignals, 
             when = mentions[0].day
         elif named:
             when = None  # "in October 2023": no day to give
+        elif context is not None and context.section == section:
+            when = context.date  # the event it refers back to
         elif kind == Kind.OPERATION:
             # an undated sentence continues the event the article opens with; in a lead, the news is the day's
             when = lead or (document.published if sentence.paragraph < 3 else None)
@@ -417,7 +431,7 @@ def _facts_of(document: Document, filed: list[tuple[Candidate, SentenceSignals, 
             when = document.published
         common = {
             "contributors": nations,
-            "places": matchers.named(Role.PLACE, text),
+            "places": matchers.named(Role.PLACE, text) or (context.fields.get("places", []) if context else []),
             "people": people(text),
             "quantities": quantities(text, [range(m.start, m.end) for m in mentions]),
             "modality": modality,
@@ -445,4 +459,5 @@ def _facts_of(document: Document, filed: list[tuple[Candidate, SentenceSignals, 
             anchors=anchors(text),
             watch=watch.name if watch else None,
         ))
+        before = (sentence.paragraph, facts[-1])
     return facts
