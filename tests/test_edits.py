@@ -32,7 +32,7 @@ ARTICLES = {
     "Police said.\n\n"
     "No officers were hurt, according to a spokesperson for the MSS in Haiti.\n",
     "boats.md": "---\ntitle: Boats for the coast guard\ndate: 2025-08-27\noutlet: Bay Courier\n---\n"
-    "Two coast guard boats were delivered to the Haitian National Police at the port of Port-au-Prince for coastal "
+    "Two coast guard boats were delivered to the MSS mission at the port of Port-au-Prince for coastal "
     "duties.\n",
     "nations.txt": "date 2025-08-29\n"
     "Guatemala pledged forty soldiers to the MSS mission and said they would reach Port-au-Prince by December.\n\n"

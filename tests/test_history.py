@@ -18,20 +18,20 @@ WEEK1_ARTICLES = {
     "Haitian police and MSS officers stormed a gang hideout in Delmas before dawn and arrested six suspects.\n\n"
     "The joint operation in Port-au-Prince also seized two rifles and a crate of cartridges.\n",
     "w1-boats.txt": "date 2025-08-21\n"
-    "Two patrol boats were delivered to the Haitian National Police at the port of Port-au-Prince for coastal "
+    "Two coast guard boats were delivered to the MSS mission at the port of Port-au-Prince for coastal "
     "duties.\n",
     "w1-medics.txt": "date 2025-08-22\n"
     "El Salvador deployed a medical contingent of twelve nurses to the MSS mission in Haiti this week.\n",
 }
 # Week 2: 25-31 August 2025. One article repeats a week-1 sentence word for word, one says a week-1 fact again
 # in near-identical words; the rest is new.
-REPEATED = "Two patrol boats were delivered to the Haitian National Police at the port of Port-au-Prince"
+REPEATED = "Two coast guard boats were delivered to the MSS mission at the port of Port-au-Prince"
 REWORDED = "El Salvador has deployed a medical contingent of twelve nurses"
 NEW_FACTS = ("cleared barricades on the road to Kenscoff", "Guatemala pledged forty soldiers",
              "vote in October on renewing")
 WEEK2_ARTICLES = {
     "w2-boats-again.txt": "date 2025-08-26\n"
-    "Two patrol boats were delivered to the Haitian National Police at the port of Port-au-Prince for coastal "
+    "Two coast guard boats were delivered to the MSS mission at the port of Port-au-Prince for coastal "
     "duties.\n\n"
     "Kenyan officers of the MSS cleared barricades on the road to Kenscoff after a firefight with gangs.\n",
     "w2-medics.txt": "date 2025-08-27\n"

@@ -96,7 +96,8 @@ def same_fact(a: Fact, b: Fact, copies: frozenset[frozenset[str]] = frozenset())
 def copied_documents(documents: Iterable[Document]) -> frozenset[frozenset[str]]:
     """Pairs of documents (by key) that are copies of one another: most of their words are the same.
 
-    Only documents sharing one of their rarest words are compared, so this is not all pairs.
+    Only documents sharing one of their rarest words are compared, at most CANDIDATES per word and only when
+    their sizes allow the overlap, so this is not all pairs.
     """
     words = {d.key: content_words(d.text) for d in documents}
     frequency = Counter(word for vocabulary in words.values() for word in vocabulary)
@@ -105,8 +106,9 @@ def copied_documents(documents: Iterable[Document]) -> frozenset[frozenset[str]]
     for key, vocabulary in words.items():
         # the rarest words it shares with some other document: a copy shares them with its original
         rare = sorted((w for w in vocabulary if frequency[w] > 1), key=lambda w: (frequency[w], w))[:RARE_WORDS]
-        for other in {k for word in rare for k in by_word[word]}:
-            if overlap(vocabulary, words[other]) >= COPY:
+        for other in {k for word in rare for k in by_word[word][-CANDIDATES:]}:
+            sizes = sorted((len(vocabulary), len(words[other])))
+            if sizes[0] >= COPY * sizes[1] and overlap(vocabulary, words[other]) >= COPY:
                 pairs.add(frozenset((key, other)))
         for word in rare:
             by_word[word].append(key)

@@ -111,6 +111,31 @@ class Fact:
 
 
 @dataclass(frozen=True)
+class Scan:
+    """What the topic file recognises in one sentence."""
+
+    named: dict[Role, list[str]]  # terms of each role's groups, each once, in order of appearance
+    contributors: list[str]  # nations spoken of as actors
+    cues: dict[str, list[str]]  # cue words found, by section
+    decisions: dict[str, int]  # decision words, by section
+    forward: tuple[int, ...]  # offsets of forward-looking words
+    statuses: tuple[str, ...]  # statuses named, in the topic's order
+    outcomes: tuple[str, ...]
+    watch: Watch | None
+
+    @property
+    def roles(self) -> set[str]:
+        return {role for role, terms in self.named.items() if terms} | ({NATION} if self.contributors else set())
+
+    def signals(self, topic: TopicFile) -> SentenceSignals:
+        cues: dict[Kind, int] = {}
+        for section, found in self.cues.items():
+            kind = topic.sections[section].kind
+            cues[kind] = cues.get(kind, 0) + len(found)
+        return SentenceSignals(frozenset(self.roles), bool(self.forward), any(self.decisions.values()), cues)
+
+
+@dataclass(frozen=True)
 class TopicMatchers:
     """The topic file compiled once per run. It knows groups by their role, never by their name."""
 
@@ -139,36 +164,38 @@ class TopicMatchers:
             nations=nation_index(topic.nations),
         )
 
-    def named(self, role: Role, text: str) -> list[str]:
-        """The terms of every group of the role that the text names, each once, in order of appearance."""
-        found = sorted(match for lexicon in self.roles[role] for match in lexicon.matches(text))
-        return list(dict.fromkeys(word for _, word in found))
-
-    def roles_named(self, text: str) -> set[str]:
-        return {role for role, lexicons in self.roles.items() if any(lexicon.count(text) for lexicon in lexicons)}
+    def scan(self, text: str) -> Scan:
+        """Everything the topic recognises in a sentence, each lexicon run over it once."""
+        named = {}
+        for role, lexicons in self.roles.items():
+            found = sorted(match for lexicon in lexicons for match in lexicon.matches(text))
+            named[role] = list(dict.fromkeys(word for _, word in found))
+        return Scan(
+            named=named,
+            contributors=self.nations.contributors(text),
+            cues={section: lexicon.find(text) for section, lexicon in self.cues.items()},
+            decisions={section: lexicon.count(text) for section, lexicon in self.decisions.items()},
+            forward=tuple(offset for offset, _ in self.forward.matches(text)),
+            statuses=tuple(name for name, lexicon in self.statuses.items() if lexicon.count(text)),
+            outcomes=tuple(name for name, lexicon in self.outcomes.items() if lexicon.count(text)),
+            watch=next((w for w, groups in self.watches if all(group.count(text) for group in groups)), None),
+        )
 
     def signals(self, text: str) -> SentenceSignals:
         """What the topic recognises in a sentence, as the filer reads it."""
-        roles = self.roles_named(text) | ({NATION} if self.nations.contributors(text) else set())
-        cues: dict[Kind, int] = {}
-        for section, rule in self.topic.sections.items():
-            cues[rule.kind] = cues.get(rule.kind, 0) + self.cues[section].count(text)
-        decision = any(lexicon.count(text) for lexicon in self.decisions.values())
-        return SentenceSignals(frozenset(roles), bool(self.forward.count(text)), decision, cues)
+        return self.scan(text).signals(self.topic)
 
-    def status(self, text: str, allowed: list[str] | None, forward: bool) -> str | None:
-        """The first status (in the topic's order, among those the section allows) that the text names."""
-        named = next((name for name, lexicon in self.statuses.items()
-                      if (allowed is None or name in allowed) and lexicon.count(text)), None)
-        return named or (self.topic.prospective_status if forward else self.topic.default_status)
+    def status(self, scan: Scan, allowed: list[str] | None) -> str | None:
+        """The first status (in the topic's order, among those the section allows) that the sentence names."""
+        named = next((name for name in scan.statuses if allowed is None or name in allowed), None)
+        return named or (self.topic.prospective_status if scan.forward else self.topic.default_status)
 
-    def modality(self, text: str, forward: bool) -> str:
+    def modality(self, scan: Scan) -> str:
         """What the statement reports: a prospective status it names (a pledge, a plan), or done."""
-        prospective = next((name for name, lexicon in self.statuses.items()
-                            if self.topic.statuses[name].prospective and lexicon.count(text)), None)
+        prospective = next((name for name in scan.statuses if self.topic.statuses[name].prospective), None)
         if prospective:
             return prospective
-        return (self.topic.prospective_status or PROSPECTIVE) if forward else DONE
+        return (self.topic.prospective_status or PROSPECTIVE) if scan.forward else DONE
 
 
 def trim(text: str) -> str:
@@ -251,16 +278,17 @@ def _quote_speaker_unnamed(sentence: Sentence, paragraph: str) -> bool:
     return True
 
 
-def _section_scores(text: str, present: set[str], matchers: TopicMatchers, section_ids: list[str]) -> dict[str, float]:
+def _section_scores(scan: Scan, topic: TopicFile, section_ids: list[str]) -> dict[str, float]:
     scores: dict[str, float] = {}
+    present = scan.roles
     for section in section_ids:
-        rule = matchers.topic.sections[section]
+        rule = topic.sections[section]
         if rule.requires_any and not present.intersection(rule.requires_any):
             continue
-        hits = matchers.cues[section].count(text)
-        if rule.kind == Kind.FORWARD_LOOKING and not matchers.forward.count(text):
+        hits = len(scan.cues[section])
+        if rule.kind == Kind.FORWARD_LOOKING and not scan.forward:
             hits = hits if hits >= 2 else 0  # a statement about the future says so...
-        hits += matchers.decisions[section].count(text)  # ...unless it reports a decision taken
+        hits += scan.decisions[section]  # ...unless it reports a decision taken
         if hits:
             scores[section] = float(hits)
     return scores
@@ -285,56 +313,55 @@ def _filed_sections(text: str, chances: dict[str, float], cue_scores: dict[str, 
     return {section: chances.get(str(matchers.topic.sections[section].kind), 0.0) for section in section_ids}
 
 
-def _fields(section: str, text: str, common: dict[str, Any], matchers: TopicMatchers) -> dict[str, Any]:
+def _fields(section: str, text: str, scan: Scan, common: dict[str, Any], matchers: TopicMatchers) -> dict[str, Any]:
     """The fields of the section's kind (see `topic.KIND_FIELDS`)."""
     rule = matchers.topic.sections[section]
-    nations, amounts, forward = common["contributors"], common["quantities"], common["modality"] != DONE
-    forces = matchers.named(Role.MISSION, text) + matchers.named(Role.PARTNER, text)
+    nations, amounts = scan.contributors, common["quantities"]
+    forces = scan.named[Role.MISSION] + scan.named[Role.PARTNER]
     if rule.kind == Kind.OPERATION:
         return {
             "places": common["places"],
             "forces": forces,
-            "opponents": matchers.named(Role.OPPONENT, text),
-            "outcome": [name for name, lexicon in matchers.outcomes.items() if lexicon.count(text)],
+            "opponents": scan.named[Role.OPPONENT],
+            "outcome": list(scan.outcomes),
             "figures": [q["text"] for q in amounts],
         }
     if rule.kind == Kind.DELIVERY:
-        items = matchers.named(Role.MATERIEL, text)
+        items = scan.named[Role.MATERIEL]
         counted = [q for q in amounts if any(i.lower() in q["of"].lower() for i in items)] or amounts
         return {
             "donor": nations[0] if nations else None,
             "recipient": forces[0] if forces else None,
             "item": items[0] if items else None,
             "quantity": counted[0]["text"] if counted else None,
-            "status": matchers.status(text, rule.statuses, forward),
+            "status": matchers.status(scan, rule.statuses),
         }
     if rule.kind == Kind.CONTRIBUTION:
-        personnel_terms = {t.lower() for t in matchers.named(Role.PERSONNEL, text)}
-        money_terms = {t.lower() for t in matchers.named(Role.MONEY, text)}
+        personnel_terms = {t.lower() for t in scan.named[Role.PERSONNEL]}
+        money_terms = {t.lower() for t in scan.named[Role.MONEY]}
         return {
             "contributors": nations,
             "personnel": [q["text"] for q in amounts if any(t in q["of"].lower() for t in personnel_terms)],
             "funds": [q["text"] for q in amounts if q["money"] or any(t in q["of"].lower() for t in money_terms)],
-            "status": matchers.status(text, rule.statuses, forward),
+            "status": matchers.status(scan, rule.statuses),
         }
     horizon = HORIZON.search(text)
     actors = nations + forces
     return {
         "actor": actors[0] if actors else (common["people"][0]["name"] if common["people"] else None),
-        "subject": [w.lower() for w in dict.fromkeys(matchers.cues[section].find(text))][:4],
+        "subject": [w.lower() for w in dict.fromkeys(scan.cues[section])][:4],
         "horizon": horizon.group(0) if horizon else None,
     }
 
 
-def _event_dates(text: str, reference: date, matchers: TopicMatchers):
+def _event_dates(text: str, reference: date, forward: tuple[int, ...]):
     """Dates the sentence names; a bare weekday after a forward-looking word ("will deploy ... on Friday")
     is the coming one, any other the last one."""
     named = find_dates(text, reference, nearest=True)
-    cues = [offset for offset, _ in matchers.forward.matches(text)]
-    if not cues:
+    if not forward:
         return named
     ahead = {m.start: m for m in find_dates(text, reference, nearest=True, ahead=True)}
-    return [ahead.get(m.start, m) if cues[0] < m.start else m for m in named]
+    return [ahead.get(m.start, m) if forward[0] < m.start else m for m in named]
 
 
 @dataclass(frozen=True)
@@ -369,11 +396,11 @@ def extract(documents: list[Document], topic: TopicFile, section_ids: list[str],
     for document in documents:
         with stage("extract", document.key):
             gathered.extend(candidates(document))
-    signals = [matchers.signals(c.text) for c in gathered]
-    filed = shipped_filer().probabilities(features([c.text for c in gathered], signals))
+    scans = [matchers.scan(c.text) for c in gathered]
+    filed = shipped_filer().probabilities(features([c.text for c in gathered], [s.signals(topic) for s in scans]))
     facts: list[Fact] = []
-    by_document: dict[str, list[tuple[Candidate, SentenceSignals, dict[str, float]]]] = {}
-    for entry in zip(gathered, signals, filed, strict=True):
+    by_document: dict[str, list[tuple[Candidate, Scan, dict[str, float]]]] = {}
+    for entry in zip(gathered, scans, filed, strict=True):
         by_document.setdefault(entry[0].document.key, []).append(entry)
     for document in documents:
         with stage("extract", document.key):
@@ -381,7 +408,7 @@ def extract(documents: list[Document], topic: TopicFile, section_ids: list[str],
     return facts
 
 
-def _facts_of(document: Document, filed: list[tuple[Candidate, SentenceSignals, dict[str, float]]],
+def _facts_of(document: Document, filed: list[tuple[Candidate, Scan, dict[str, float]]],
               matchers: TopicMatchers, section_ids: list[str], as_of: date) -> list[Fact]:
     topic = matchers.topic
     facts: list[Fact] = []
@@ -390,17 +417,15 @@ def _facts_of(document: Document, filed: list[tuple[Candidate, SentenceSignals, 
     lead = next((m.day for m in find_dates(" ".join(paragraphs[:2]), reference, nearest=True)
                  if m.precision == "day"), None)
     before: tuple[int, Fact] | None = None  # (paragraph, last fact): what a sentence referring back speaks of
-    for candidate, signal, chances in filed:
+    for candidate, scan, chances in filed:
         text, sentence, position = candidate.text, candidate.sentence, candidate.position
-        present = set(signal.roles)
-        nations = matchers.nations.contributors(text)
-        scores = _filed_sections(text, chances, _section_scores(text, present, matchers, section_ids), matchers,
-                                 section_ids)
+        present = scan.roles
+        scores = _filed_sections(text, chances, _section_scores(scan, topic, section_ids), matchers, section_ids)
         context = before[1] if before is not None and before[0] == sentence.paragraph and \
             REFERS_BACK.search(text) else None
         if context is not None and not scores:
             scores = {context.section: CONTEXT_SCORE}  # "A bystander was also hurt in the blast."
-        watch = next((w for w, groups in matchers.watches if all(group.count(text) for group in groups)), None)
+        watch = scan.watch
         if watch and watch.section in section_ids:
             scores[watch.section] = max(scores.values(), default=1.0) + 1.0
         if not scores:
@@ -408,8 +433,8 @@ def _facts_of(document: Document, filed: list[tuple[Candidate, SentenceSignals, 
         best = max(scores.values())
         section = next(s for s in topic.tie_order + section_ids if scores.get(s) == best)
         kind = topic.sections[section].kind
-        modality = matchers.modality(text, forward=bool(matchers.forward.count(text)))
-        named = _event_dates(text, reference, matchers)
+        modality = matchers.modality(scan)
+        named = _event_dates(text, reference, scan.forward)
         # "police said on Wednesday that ... on Monday": the event is Monday
         events = [m for m in named if not STATEMENT_DATE.search(text[:m.start])] or named
         mentions = [m for m in events if m.precision == "day"]
@@ -430,8 +455,7 @@ def _facts_of(document: Document, filed: list[tuple[Candidate, SentenceSignals, 
         else:
             when = document.published
         common = {
-            "contributors": nations,
-            "places": matchers.named(Role.PLACE, text) or (context.fields.get("places", []) if context else []),
+            "places": scan.named[Role.PLACE] or (context.fields.get("places", []) if context else []),
             "people": people(text),
             "quantities": quantities(text, [range(m.start, m.end) for m in mentions]),
             "modality": modality,
@@ -443,8 +467,8 @@ def _facts_of(document: Document, filed: list[tuple[Candidate, SentenceSignals, 
         if _quote_speaker_unnamed(sentence, paragraphs[sentence.paragraph]):
             weight *= 0.2
         key_terms = frozenset(
-            t.lower() for role in (Role.PLACE, Role.MATERIEL, Role.OPPONENT) for t in matchers.named(role, text)
-        ) | frozenset(n.lower() for n in nations)
+            t.lower() for role in (Role.PLACE, Role.MATERIEL, Role.OPPONENT) for t in scan.named[role]
+        ) | frozenset(n.lower() for n in scan.contributors)
         facts.append(Fact(
             section=section,
             text=text,
@@ -452,7 +476,7 @@ def _facts_of(document: Document, filed: list[tuple[Candidate, SentenceSignals, 
             document=document,
             score=round(weight + (2.0 if watch else 0.0), 3),
             position=position,
-            fields={**_fields(section, text, common, matchers), "people": common["people"],
+            fields={**_fields(section, text, scan, common, matchers), "people": common["people"],
                     "modality": common["modality"]},
             key_terms=key_terms,
             words=content_words(text),
