@@ -83,8 +83,8 @@ REFERS_BACK = re.compile(
     r"meeting|summit|talks|delivery|shipment|consignment|deployment|contingent|unit|victims|attackers|gunmen|"
     r"officers|troops|soldiers|group|statement|report|move|offensive)\b|\balso\b")
 CONTEXT_SCORE = 0.5  # a sentence filed only because it refers back ranks low
-NONE_CUTOFF = 0.5
-SURE_KIND = 0.5  # a sentence naming nobody and no number is filed when the filer is this sure of its kind  # the filer's probability of `none` under which a sentence informs some section
+NONE_CUTOFF = 0.5  # the filer's probability of `none` under which a sentence informs some section
+SURE_KIND = 0.5  # a sentence naming nobody and no number is filed when the filer is this sure of its kind
 SPECIFIC = 0.3
 INFORMATIVE = 2.0  # rank for a sentence the filer is sure informs some section
 PROPER_NAME = re.compile(r"(?<=\s)[A-Z][\w'’-]+")
@@ -300,9 +300,9 @@ def _filed_sections(text: str, chances: dict[str, float], cue_scores: dict[str, 
     """How well the sentence fits each section: the filer's probability of the section's kind.
 
     A sentence is filed when the filer thinks it informs some section, or when a section's cues take it;
-    a sentence that names nobody and no number is filed only by cues, or when the filer is sure of its kind. Where one section's cues clearly win
-    (DECISIVE_CUES or more, and more than any other's), the topic writer's words decide; elsewhere the cues
-    reach the filer as features and the filer decides.
+    a sentence that names nobody and no number is filed only by cues, or when the filer is sure of its kind.
+    Where one section's cues clearly win (DECISIVE_CUES or more, and more than any other's), the topic
+    writer's words decide; elsewhere the cues reach the filer as features and the filer decides.
     """
     likeliest = max((p for kind, p in chances.items() if kind != NONE), default=0.0)
     informs = chances.get(NONE, 1.0) < NONE_CUTOFF and bool(
