@@ -105,7 +105,7 @@ def _check(request) -> int:
     _warn(surveyed.diagnostics)
     off_topic = [s for s in surveyed.selections if s.verdict is Verdict.OFF_TOPIC]
     for selection in off_topic:
-        print(f"{selection.document.key}: off topic: {selection.reason}")
+        print(f"{selection.document.key}: {selection.reason}")
     print(f"{request.config.path}: config, topic and templates valid; {len(surveyed.selections)} documents read, "
           f"{len(surveyed.included)} in the window {request.window.start} to {request.window.end}, "
           f"{len(off_topic)} off topic, {len(surveyed.diagnostics)} warning(s)")

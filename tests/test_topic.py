@@ -163,7 +163,7 @@ def test_check_reports_every_problem_at_once(tmp_path):
 def test_check_lists_the_documents_the_topic_leaves_out_as_off_topic(tmp_path):
     result = run_cli("check", "--config", WEEKLY, "--as-of", AS_OF)
     assert result.returncode == 0, result.stderr
-    off_topic = [line for line in result.stdout.splitlines() if ": off topic: " in line]
+    off_topic = [line for line in result.stdout.splitlines() if ": off topic (" in line]
     assert len(off_topic) == 1, result.stdout
     assert "1 off topic" in result.stdout.splitlines()[-1]
 
