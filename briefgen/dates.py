@@ -104,7 +104,8 @@ def infer_year(month: int, day: int, weekday: int | None, reference: date, *, ne
     return next((c for c in candidates if c <= reference), None)
 
 
-def _from_match(match: re.Match[str], reference: date, nearest: bool = False) -> tuple[date, bool, bool] | None:
+def _from_match(match: re.Match[str], reference: date, nearest: bool = False,
+                ahead: bool = False) -> tuple[date, bool, bool] | None:
     month = MONTHS[match["month"].lower().rstrip(".")]
     day = int(match["day"])
     weekday_name = match.groupdict().get("weekday")
@@ -112,14 +113,19 @@ def _from_match(match: re.Match[str], reference: date, nearest: bool = False) ->
     if match["year"]:
         found = _safe_date(int(match["year"]), month, day)
         return (found, True, weekday is not None) if found else None
+    if ahead and weekday is None:  # "until June 30" in a plan: the coming June 30
+        coming = next((c for y in (reference.year, reference.year + 1)
+                       if (c := _safe_date(y, month, day)) is not None and c >= reference), None)
+        if coming is not None:
+            return coming, False, False
     inferred = infer_year(month, day, weekday, reference, nearest=nearest)
     return (inferred, False, weekday is not None) if inferred else None
 
 
 def find_dates(text: str, reference: date, *, nearest: bool = False, ahead: bool = False) -> list[DateMention]:
     """Every calendar date the text names, in order; a missing year is inferred from `reference`
-    (see `infer_year` for `nearest`). With `ahead`, a bare weekday ("on Friday") is the next one, as in a
-    statement about plans, rather than the last one."""
+    (see `infer_year` for `nearest`). With `ahead`, a bare weekday ("on Friday") or a date without a year
+    ("until June 30") is the next one, as in a statement about plans, rather than the last one."""
     mentions: list[DateMention] = []
     taken: list[range] = []
 
@@ -135,7 +141,7 @@ def find_dates(text: str, reference: date, *, nearest: bool = False, ahead: bool
             add(match.start(), match.end(), found, "day", True)
     for pattern in (MONTH_DAY, DAY_MONTH):
         for match in pattern.finditer(text):
-            resolved = _from_match(match, reference, nearest)
+            resolved = _from_match(match, reference, nearest, ahead)
             if resolved:
                 add(match.start(), match.end(), resolved[0], "day", *resolved[1:])
     for match in MONTH_YEAR.finditer(text):

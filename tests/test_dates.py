@@ -188,3 +188,10 @@ def test_a_late_evening_timestamp_is_the_day_in_the_publishers_time_zone(tmp_pat
     write(tmp_path / name, content)
     documents, diagnostics = read_corpus(tmp_path, date(2025, 9, 1))
     assert [d.published for d in documents] == [date(2025, 8, 27)], diagnostics
+
+
+def test_a_date_without_a_year_in_a_plan_is_the_coming_one():
+    text = "They may keep up to 12,626 personnel until June 30, by which date all troops are to be moved."
+    reference = date(2024, 12, 28)
+    assert [m.day for m in find_dates(text, reference, nearest=True, ahead=True)] == [date(2025, 6, 30)]
+    assert [m.day for m in find_dates(text, reference, nearest=True)] == [date(2024, 6, 30)]  # no plan: nearest
