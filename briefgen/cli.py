@@ -13,7 +13,7 @@ from pathlib import Path
 
 from briefgen import __version__
 from briefgen.config import build_request
-from briefgen.errors import BriefgenError, ConfigError, stage
+from briefgen.errors import BriefgenError, ConfigError, stage, unexpected
 from briefgen.history import History
 from briefgen.models import Diagnostic, Verdict
 from briefgen.pipeline import build, check_templates, survey
@@ -172,7 +172,6 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug: still one line for the scheduler's log, the traceback behind -v
         if args.verbose:
             traceback.print_exc()
-        detail = str(exc).splitlines()[0] if str(exc) else ""
-        print(f"briefgen: error: {args.command}: {args.config}: unexpected {type(exc).__name__}"
-              + (f": {detail[:300]}" if detail else "") + " (run with -v for the traceback)", file=sys.stderr)
+        print(f"briefgen: error: {args.command}: {args.config}: {unexpected(exc)} (run with -v for the traceback)",
+              file=sys.stderr)
         return 1

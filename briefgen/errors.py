@@ -37,6 +37,12 @@ class StageError(BriefgenError):
     """An unexpected failure inside a pipeline stage, named with the stage and the file it was working on."""
 
 
+def unexpected(exc: Exception) -> str:
+    """An exception nobody worded for the user, as one short line: "unexpected ValueError: first line"."""
+    detail = str(exc).splitlines()[0][:300] if str(exc) else ""
+    return f"unexpected {type(exc).__name__}" + (f": {detail}" if detail else "")
+
+
 @contextmanager
 def stage(name: str, subject: object) -> Iterator[None]:
     """Report any unexpected exception inside the block as one line naming the stage and its file.
@@ -49,6 +55,4 @@ def stage(name: str, subject: object) -> Iterator[None]:
     except BriefgenError:
         raise
     except Exception as exc:
-        detail = str(exc).splitlines()[0] if str(exc) else ""
-        raise StageError(f"{name}: {subject}: unexpected {type(exc).__name__}"
-                         + (f": {detail[:300]}" if detail else "")) from exc
+        raise StageError(f"{name}: {subject}: {unexpected(exc)}") from exc

@@ -7,10 +7,9 @@ from briefgen.summarise.lexicon import Lexicon
 from briefgen.topic import Relevance, Role, TopicFile
 
 
-def _names_enough(document: Document, required: dict[Role, list[Lexicon]], rules: Relevance) -> bool:
-    """Whether the article is about the required roles: it names the mission anywhere, or the other roles in its
-    title or lead, or repeatedly."""
-    whole = f"{document.title or ''}\n{document.text}"
+def _names_enough(document: Document, whole: str, required: dict[Role, list[Lexicon]], rules: Relevance) -> bool:
+    """Whether the article (`whole`: its title and text) is about the required roles: it names the mission
+    anywhere, or the other roles in its title or lead, or repeatedly."""
     if any(lexicon.count(whole) for lexicon in required.get(Role.MISSION, [])):
         return True  # the mission is what the briefing is about: once is enough
     lexicons = [lexicon for group in required.values() for lexicon in group]
@@ -36,7 +35,7 @@ def select(documents: list[Document], window: Window, topic: TopicFile) -> list[
             verdicts.append(Selection(document, Verdict.OUT_OF_WINDOW, f"published {side} the window"))
         elif (hits := relevance.count(text)) < rules.min_hits:
             verdicts.append(Selection(document, Verdict.OFF_TOPIC, f"off topic ({hits} mention(s) of {topic.name})"))
-        elif required and not _names_enough(document, required, rules):
+        elif required and not _names_enough(document, text, required, rules):
             roles = ", ".join(rules.requires_any)
             verdicts.append(Selection(document, Verdict.OFF_TOPIC, f"off topic (names no {roles} in its lead, "
                                                                    f"nor {rules.min_role_hits} times in all)"))

@@ -153,11 +153,12 @@ def test_check_names_a_role_no_group_has_where_a_kind_or_a_section_needs_it(tmp_
 def test_check_reports_every_problem_at_once(tmp_path):
     topic = haiti_topic()
     topic["watch"][0]["section"] = "prospects"
-    del topic["entities"]["gangs"]["role"]
-    result = check(tmp_path, topic)
-    assert result.returncode == 2
-    assert len([line for line in result.stderr.splitlines() if "topic.yaml" in line]) >= 1
-    assert any("entities.gangs.role" in line for line in result.stderr.splitlines())
+    topic["tables"]["nations"]["columns"][0]["value"] = "{nations}"
+    assert_config_error(check(tmp_path, topic),
+                        "topic.yaml: watch[0].section: expected one of operations, equipment, nations, outlook, "
+                        "got 'prospects'",
+                        "topic.yaml: tables.nations.columns[0].value: a contribution section's items have no field "
+                        "'nations' (they have contributors, personnel, funds, status, date, people, modality)")
 
 
 def test_check_lists_the_documents_the_topic_leaves_out_as_off_topic(tmp_path):

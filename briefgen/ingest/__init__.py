@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from briefgen.errors import InputError
+from briefgen.errors import InputError, unexpected
 from briefgen.models import Diagnostic, Document
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -159,8 +159,7 @@ def read_corpus(root: Path, reference: date) -> tuple[list[Document], list[Diagn
             ctx.warn(rel, f"cannot read: {exc.strerror or exc}; skipped")
             continue
         except Exception as exc:  # a reader's bug or a parser's limit: this file is lost, not the run
-            detail = str(exc).splitlines()[0][:200] if str(exc) else ""
-            ctx.warn(rel, f"unexpected {type(exc).__name__}{': ' + detail if detail else ''}; skipped")
+            ctx.warn(rel, f"{unexpected(exc)}; skipped")
             continue
         if not read and len(ctx.diagnostics) == warned:  # the reader has not said why already
             ctx.warn(rel, "no extractable text; skipped")

@@ -14,7 +14,7 @@ from typing import Any
 from briefgen.dates import find_dates
 from briefgen.errors import stage
 from briefgen.models import Document
-from briefgen.summarise.filer import NONE, SentenceSignals, features, shipped_filer
+from briefgen.summarise.filer import DIGIT, NONE, SentenceSignals, features, shipped_filer
 from briefgen.summarise.lexicon import Lexicon
 from briefgen.summarise.nations import NationIndex, nation_index
 from briefgen.summarise.segment import Sentence, split_sentences
@@ -74,7 +74,6 @@ MIN_WORDS, MAX_WORDS = 6, 70
 STATEMENT_LAG = timedelta(days=7)  # a decision "on Friday" is news for a week; "until June 30" is a horizon
 # Ranking: cue words say which section, not how much a sentence tells; names and dates say that
 CUE_CAP = 3
-DIGIT_RE = re.compile(r"\d")
 DECISIVE_CUES = 2
 # a sentence that speaks of an event named before it: "the attack", "the vote", "they", "also"
 REFERS_BACK = re.compile(
@@ -295,7 +294,7 @@ def _section_scores(scan: Scan, topic: TopicFile, section_ids: list[str]) -> dic
     return scores
 
 
-def _filed_sections(text: str, chances: dict[str, float], cue_scores: dict[str, float], matchers: TopicMatchers,
+def _filed_sections(text: str, chances: dict[str, float], cue_scores: dict[str, float], topic: TopicFile,
                     section_ids: list[str]) -> dict[str, float]:
     """How well the sentence fits each section: the filer's probability of the section's kind.
 
@@ -306,14 +305,14 @@ def _filed_sections(text: str, chances: dict[str, float], cue_scores: dict[str, 
     """
     likeliest = max((p for kind, p in chances.items() if kind != NONE), default=0.0)
     informs = chances.get(NONE, 1.0) < NONE_CUTOFF and bool(
-        _names(text) or DIGIT_RE.search(text) or likeliest >= SURE_KIND)
+        _names(text) or DIGIT.search(text) or likeliest >= SURE_KIND)
     if not (informs or cue_scores):
         return {}
     if cue_scores:
         best = max(cue_scores.values())
         if best >= DECISIVE_CUES and list(cue_scores.values()).count(best) == 1:
             return {section: 1.0 for section, score in cue_scores.items() if score == best}
-    return {section: chances.get(str(matchers.topic.sections[section].kind), 0.0) for section in section_ids}
+    return {section: chances.get(str(topic.sections[section].kind), 0.0) for section in section_ids}
 
 
 def _fields(section: str, text: str, scan: Scan, common: dict[str, Any], matchers: TopicMatchers) -> dict[str, Any]:
@@ -423,7 +422,7 @@ def _facts_of(document: Document, filed: list[tuple[Candidate, Scan, dict[str, f
     for candidate, scan, chances in filed:
         text, sentence, position = candidate.text, candidate.sentence, candidate.position
         present = scan.roles
-        scores = _filed_sections(text, chances, _section_scores(scan, topic, section_ids), matchers, section_ids)
+        scores = _filed_sections(text, chances, _section_scores(scan, topic, section_ids), topic, section_ids)
         context = before[1] if before is not None and before[0] == sentence.paragraph and \
             REFERS_BACK.search(text) else None
         if context is not None and not scores:
