@@ -8,9 +8,8 @@ from datetime import timedelta
 
 from briefgen.models import Chart, Item, Section, Table, TableRow, Window
 from briefgen.render.text import display_date
-from briefgen.topic import TableSpec
+from briefgen.topic import FIELD, TableSpec
 
-FIELD = re.compile(r"\{(\w+)\}")
 DANGLING = re.compile(r"^[\s;,→]+|[\s;,→]+$")
 EMPTY = "—"
 
