@@ -87,7 +87,7 @@ class AudienceSpec(Strict):
     title: str
     sections: list[str]
     max_items: Annotated[int, Field(ge=1)] = 12
-    max_words: Annotated[int, Field(ge=20)] | None = None  # all item text, key points included
+    max_words: Annotated[int, Field(ge=20)] | None = None  # the sections' item text; key points restate kept items
     key_points: Annotated[int, Field(ge=0, le=10)] = 5
     template: str = "briefing.html"
     formats: list[Format] = list(FORMATS)

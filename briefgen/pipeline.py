@@ -133,7 +133,7 @@ def compose_editions(request: BuildRequest, now: datetime | None = None,
     section_ids = sorted({s for name in request.audiences for s in config.audiences[name].sections})
     facts = extract(surveyed.included, config.topic, section_ids, request.as_of)
     with stage("merge", request.corpus):
-        drafts = merge(facts)
+        drafts = merge(facts, request.window)
     diagnostics = surveyed.diagnostics + tuple(_stale_edits(request, drafts))
     generated_at = (now or datetime.now(UTC)).replace(microsecond=0)
     coverage = Coverage(

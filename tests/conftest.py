@@ -181,13 +181,16 @@ def compose_inline(folder: Path, files: dict[str, str], audience: str, *, config
     extract -> merge -> compose, as the pipeline runs them."""
     from datetime import date
 
+    from briefgen.models import Window
     from briefgen.summarise import compose, extract, merge
 
     loaded, documents = read_inline_corpus(folder, files, config=config)
     section_ids = sorted({s for spec in loaded.audiences.values() for s in spec.sections})
     facts = extract(documents, loaded.topic, section_ids, date.fromisoformat(AS_OF))
     quota = {watch.name: watch.keep for watch in loaded.topic.watch}
-    sections, key_points, sources = compose(merge(facts), loaded.audiences[audience], loaded.sections, quota)
+    every_day = Window(date.min, date.fromisoformat(AS_OF), "every day to the run")
+    sections, key_points, sources = compose(merge(facts, every_day), loaded.audiences[audience], loaded.sections,
+                                            quota)
     return sections, key_points, sources, {d.key: d for d in documents}
 
 

@@ -95,6 +95,15 @@ def test_build_without_audience_builds_every_audience(project):
     assert all(len(s["items"]) <= 3 for s in executive["sections"])  # its own max_items
 
 
+def test_a_pdf_build_prints_only_its_summary_on_stderr(project):
+    """No library's log lines (an imported library once turned on INFO logging for every other)."""
+    config, root = project
+    result = run_cli("build", "--config", config, *WINDOW, "--audience", "executive", "--format", "pdf",
+                     "--out", root / "out")
+    assert result.returncode == 0, result.stderr
+    assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith("briefgen: "), result.stderr
+
+
 def test_as_of_drives_the_relative_window_of_the_config(tmp_path):
     write_corpus(tmp_path / "corpus")
     config = write_config(tmp_path, window="previous_week")

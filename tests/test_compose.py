@@ -62,8 +62,10 @@ def check_edition(sections, key_points, sources, documents, *, audience_key_poin
             assert any(appears_in(item.text, text_of[i]) for i in item.sources), (
                 f"{item.text!r} is not a sentence of its sources")
     assert len(key_points) <= audience_key_points
-    for point in key_points:
-        assert point.sources and set(point.sources) <= set(source_ids)
+    kept = all_items(sections)
+    for point in key_points:  # a key point restates a kept item: the budget counts it there
+        assert any(item.text.startswith(point.text.rstrip(".")) and item.sources == point.sources
+                   for item in kept), point.text
     cited = {i for item in all_items(sections) for i in item.sources}
     assert cited == set(source_ids), "a listed source is cited by no item"
 
@@ -217,7 +219,7 @@ def test_a_us_push_to_change_the_mission_surfaces_in_outlook_in_both_audiences_u
             audience, [i.text for i in outlook])
         check_edition(sections, key_points, sources, documents, audience_key_points=5 if audience == "analyst" else 2)
         if audience == "executive":
-            assert words(all_items(sections)) + words(key_points) <= 80
+            assert words(all_items(sections)) <= 80
         else:
             assert len(section(sections, "operations").items) >= 6  # the analyst keeps the operations
 
@@ -258,12 +260,12 @@ def test_the_executive_edition_fits_its_word_budget_and_key_points(tmp_path, max
     config = config_with_executive(max_words=max_words, key_points=3)
     sections, key_points, sources, documents = compose_inline(tmp_path, MIXED, "executive", config=config)
     check_edition(sections, key_points, sources, documents, audience_key_points=3)
-    assert words(all_items(sections)) + words(key_points) <= max_words
+    assert words(all_items(sections)) <= max_words
     assert all(len(s.items) <= 3 for s in sections)
     assert all(s.items for s in sections)  # each section keeps its strongest item
 
 
-def test_a_key_point_dropped_by_the_budget_does_not_crash_the_edition(tmp_path):
+def test_key_points_restate_only_items_that_survive_the_budget(tmp_path):
     files = {
         "a.txt": article("2025-08-26", "Delmas raid in Haiti",
                          "Haitian police and MSS officers raided a gang stronghold in Delmas on Monday and arrested "
@@ -278,7 +280,7 @@ def test_a_key_point_dropped_by_the_budget_does_not_crash_the_edition(tmp_path):
     config = config_with_executive(max_words=80)
     sections, key_points, sources, documents = compose_inline(tmp_path, files, "executive", config=config)
     check_edition(sections, key_points, sources, documents, audience_key_points=5)
-    assert words(all_items(sections)) + words(key_points) <= 80
+    assert words(all_items(sections)) <= 80
 
 
 def test_the_word_budget_holds_when_four_sections_have_an_item(tmp_path):
@@ -292,7 +294,7 @@ def test_the_word_budget_holds_when_four_sections_have_an_item(tmp_path):
     assert all(s.items for s in roomy)  # there is something for each section
     config = config_with_executive(max_words=40, key_points=2)
     sections, key_points, _, _ = compose_inline(tmp_path / "tight", files, "executive", config=config)
-    assert words(all_items(sections)) + words(key_points) <= 40  # the budget is a hard limit
+    assert words(all_items(sections)) <= 40  # the budget is a hard limit
 
 
 def test_a_syndicated_copy_published_days_later_is_one_item_citing_both(tmp_path):
@@ -309,3 +311,30 @@ def test_a_syndicated_copy_published_days_later_is_one_item_citing_both(tmp_path
     sections, _, _, _ = compose_inline(tmp_path / "again", files, "analyst")
     cited = [item.sources for section in sections for item in section.items if "2,500" in item.text]
     assert len(cited) == 1 and len(cited[0]) == 2
+
+
+# --- background: what happened before the window ranks below the window's news ------------------------------
+
+def test_a_sentence_about_a_time_before_the_window_is_background_and_since_is_not(tmp_path):
+    from datetime import date
+
+    from briefgen.models import Window
+    from briefgen.summarise import extract, merge
+
+    files = {"a.txt": article(
+        "2025-08-27", "Haiti security",
+        "Kenyan MSS officers and Haitian police retook the Solino police station on Tuesday after a gunfight with "
+        "the Viv Ansanm gang.",
+        "The Viv Ansanm coalition was formed in September 2023 by gangs that had fought each other in Delmas.",
+        "Gangs have held parts of Solino since the MSS arrived in June 2024, according to the Haitian police.",
+        "The MSS shut its Delmas base on August 2 after a gang attack wounded two Kenyan officers.")}
+    loaded, documents = read_inline_corpus(tmp_path, files)
+    facts = extract(documents, loaded.topic, ["operations", "equipment", "nations", "outlook"], date(2025, 9, 1))
+    drafts = merge(facts, Window(date(2025, 8, 25), date(2025, 8, 31), "the week"))
+    by_opening = {" ".join(d.text.split()[:3]): d for d in drafts}
+    assert not by_opening["Kenyan MSS officers"].background  # this week's news
+    assert by_opening["The Viv Ansanm"].background  # "in September 2023"
+    assert not by_opening["Gangs have held"].background  # "since": still going on
+    assert by_opening["The MSS shut"].background  # 2 August, before the window
+    news, old = by_opening["Kenyan MSS officers"], by_opening["The MSS shut"]
+    assert news.rank > old.rank

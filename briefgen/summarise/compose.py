@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from briefgen.config import AudienceSpec, Edits, SectionSpec
-from briefgen.models import Document, Item, Section, Source
+from briefgen.models import Document, Item, Section, Source, Window
 from briefgen.summarise.extract import Fact, content_words, quantities
 
 SAME_TEXT = 0.5  # word overlap above which two sentences say the same thing
@@ -28,6 +28,7 @@ RARE_WORDS = 4
 CANDIDATES = 64
 REPEAT_PENALTY = 4.0  # rank taken from a draft per unit of overlap with a stronger kept one
 CORROBORATION = 0.5  # rank added per further outlet reporting a fact
+BACKGROUND_PENALTY = 3.0  # rank taken from a fact that happened before the window: context, not news
 SUBORDINATE = re.compile(
     r",\s+(?:days after|weeks after|after|as|while|which|who|where|with|according to|amid|following|before|"
     r"despite|even as|prompting|including|in a move|a statement|officials said|said)\b"
@@ -44,6 +45,7 @@ class Draft:
 
     lead: Fact
     reports: list[Fact]
+    background: bool = False  # its lead tells of a time before the window
 
     @property
     def text(self) -> str:
@@ -61,7 +63,8 @@ class Draft:
     @property
     def rank(self) -> float:
         """How much the fact matters: its strongest report, and how many outlets carried it."""
-        return round(self.lead.score + CORROBORATION * (len(self.documents) - 1), 3)
+        return round(self.lead.score + CORROBORATION * (len(self.documents) - 1)
+                     - BACKGROUND_PENALTY * self.background, 3)
 
     @property
     def words(self) -> int:
@@ -121,7 +124,13 @@ def _pinned_alike(a: Fact, b: Fact) -> bool:
     return len(shared) >= SAME_ANCHORS and any(w[:1].isdigit() for w in shared)
 
 
-def merge(facts: list[Fact]) -> list[Draft]:
+def is_background(fact: Fact, window: Window) -> bool:
+    """A report, in an article of the window, of what happened before it ("shut since November 11")."""
+    latest = fact.date or fact.period_end
+    return latest is not None and latest < window.start
+
+
+def merge(facts: list[Fact], window: Window) -> list[Draft]:
     """Group reports of the same fact; the strongest report leads.
 
     Comparing every pair is quadratic, so a fact is compared only with drafts that share one of its rarest
@@ -140,7 +149,7 @@ def merge(facts: list[Fact]) -> list[Draft]:
         home = next((n for n in candidates if any(same_fact(r, fact, copies) for r in drafts[n].reports[:4])), None)
         if home is None:
             home = len(drafts)
-            drafts.append(Draft(fact, [fact]))
+            drafts.append(Draft(fact, [fact], is_background(fact, window)))
         else:
             drafts[home].reports.append(fact)
         for key in keys:
@@ -188,20 +197,18 @@ def _repeats(draft: Draft, kept: list[Draft]) -> float:
                 if other is not draft and other.rank >= draft.rank), default=0.0)
 
 
-def _fit(chosen: dict[str, list[Draft]], key_points: list[Draft], protected: list[Draft],
-         pinned: set[str], max_words: int | None) -> None:
-    """Drop items until the edition (key points included) fits its word budget, which is a hard limit.
+def _fit(chosen: dict[str, list[Draft]], protected: list[Draft], pinned: set[str], max_words: int | None) -> None:
+    """Drop items until the sections' text fits the word budget, which is a hard limit.
 
-    What goes first: key points beyond three, then the weakest items from the fullest section, then the
-    remaining key points, then each section's strongest item, and the protected (watched) items last.
-    An editor's pins are never dropped: the editor chose them over the budget.
+    Key points restate kept items in fewer words, so they are not counted again. What goes first: the weakest items from the fullest section, then
+    each section's strongest item, and the protected (watched) items last. An editor's pins are never
+    dropped: the editor chose them over the budget.
     """
     if max_words is None:
         return
 
     def total() -> int:
-        return sum(d.words for drafts in chosen.values() for d in drafts) + sum(
-            len(shorten(d.text).split()) for d in key_points)
+        return sum(d.words for drafts in chosen.values() for d in drafts)
 
     def is_protected(draft: Draft) -> bool:
         return any(draft is p for p in protected)
@@ -210,23 +217,16 @@ def _fit(chosen: dict[str, list[Draft]], key_points: list[Draft], protected: lis
         return draft.id not in pinned
 
     while total() > max_words:
-        if len(key_points) > 3:
-            key_points.pop()
-            continue
-        runners = [(d.rank, s, d) for s, drafts in chosen.items() for d in drafts[1:]
-                   if not is_protected(d) and droppable(d)]
-        if not runners and key_points:
-            key_points.pop()
-            continue
-        candidates = runners or [(d.rank, s, d) for s, drafts in chosen.items() for d in drafts
-                                 if not is_protected(d) and droppable(d)]
+        candidates = [(d.rank, s, d) for s, drafts in chosen.items() for d in drafts[1:]
+                      if not is_protected(d) and droppable(d)]
+        candidates = candidates or [(d.rank, s, d) for s, drafts in chosen.items() for d in drafts
+                                    if not is_protected(d) and droppable(d)]
         candidates = candidates or [(d.rank, s, d) for s, drafts in chosen.items() for d in drafts if droppable(d)]
         if not candidates:
             return
         # the weakest goes first, and a report that repeats a stronger kept one counts as weaker
         _, section, weakest = min(candidates, key=lambda t: t[0] - REPEAT_PENALTY * _repeats(t[2], chosen[t[1]]))
         chosen[section].remove(weakest)
-        key_points[:] = [k for k in key_points if k is not weakest]
 
 
 def compose(
@@ -253,11 +253,11 @@ def compose(
         protected += kept
         rest = [d for d in own if all(d is not k for k in kept)]
         chosen[section_id] = (kept + rest)[: max(audience.max_items, len(kept))]
+    _fit(chosen, protected, pinned, audience.max_words)
     leaders = [drafts[0] for drafts in chosen.values() if drafts]
     runners = sorted((d for drafts in chosen.values() for d in drafts[1:]), key=lambda d: -d.rank)
     key_points = sorted(leaders, key=lambda d: -d.rank)[: audience.key_points]
     key_points += runners[: audience.key_points - len(key_points)]
-    _fit(chosen, key_points, protected, pinned, audience.max_words)
 
     sources: dict[str, Source] = {}
     for drafts_of_section in chosen.values():

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from briefgen.dates import find_dates
+from briefgen.dates import DateMention, find_dates
 from briefgen.errors import stage
 from briefgen.models import Document
 from briefgen.summarise.filer import DIGIT, NONE, SentenceSignals, features, shipped_filer
@@ -89,6 +89,9 @@ INFORMATIVE = 2.0  # rank for a sentence the filer is sure informs some section
 PROPER_NAME = re.compile(r"(?<=\s)[A-Z][\w'’-]+")
 DONE = "done"  # the modality of a report of what happened
 PROSPECTIVE = "prospective"  # ...of a forward-looking one, when the topic names no prospective status
+# "formed in 2023", "during 2022": a bare year after a word that makes it one (not "2000 officers")
+PAST_YEAR = re.compile(r"\b(?:in|during|until|through|throughout)\s+(?:(?:early|late|mid-?)\s*)?((?:19|20)\d\d)\b(?![\d,])")
+SINCE = re.compile(r"\bsince\b(?:\W+\w+){0,6}\W*$", re.I)  # "since the embargo was lifted in December 2023"
 CURRENCY_BEFORE = re.compile(r"(?:[$€£]|\b(?:US|USD|EUR|KES|KSh)\s?)$")  # "$15", "US$ 15"
 CURRENCY_AFTER = re.compile(r"^\s*(?:million|billion)?\s*(?:dollars|euros|pounds|shillings)\b", re.I)
 
@@ -107,6 +110,7 @@ class Fact:
     key_terms: frozenset[str] = frozenset()  # entities named, case-folded: what "the same fact" is judged on
     words: frozenset[str] = frozenset()  # content words, for comparing reports
     anchors: frozenset[str] = frozenset()  # names and numbers: what pins a report to one event
+    period_end: date | None = None  # the latest day any time the sentence names reaches ("in 2023": 31 Dec)
     watch: str | None = None  # the topic watch it matches: the strongest such reports are always carried
 
 
@@ -356,6 +360,19 @@ def _fields(section: str, text: str, scan: Scan, common: dict[str, Any], matcher
     }
 
 
+def _period_end(text: str, named: list[DateMention]) -> date | None:
+    """The last day of the latest period the sentence names: how recent the newest thing it speaks of is.
+
+    A time after "since" starts something still going on, so it says nothing of how old the news is.
+    """
+    years = list(PAST_YEAR.finditer(text))
+    if any(SINCE.search(text[:start]) for start in [m.start for m in named] + [y.start() for y in years]):
+        return None
+    ends = [m.day if m.precision == "day" else (m.day.replace(day=28) + timedelta(days=4)).replace(day=1)
+            - timedelta(days=1) for m in named]
+    return max(ends + [date(int(y[1]), 12, 31) for y in years], default=None)
+
+
 def _event_dates(text: str, reference: date, forward: tuple[int, ...]):
     """Dates the sentence names; a bare weekday after a forward-looking word ("will deploy ... on Friday")
     is the coming one, any other the last one."""
@@ -483,6 +500,7 @@ def _facts_of(document: Document, filed: list[tuple[Candidate, Scan, dict[str, f
             key_terms=key_terms,
             words=content_words(text),
             anchors=anchors(text),
+            period_end=_period_end(text, named),
             watch=watch.name if watch else None,
         ))
         before = (sentence.paragraph, facts[-1])

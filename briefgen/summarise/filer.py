@@ -11,6 +11,7 @@ labelled sentences. Only numpy is needed to apply them.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from dataclasses import dataclass
@@ -32,8 +33,13 @@ TOPIC_FEATURES = (*(f"role:{r}" for r in Role), f"role:{NATION}", "forward", "de
 @cache
 def _embedder():
     """The static embedding model inside the wordllama wheel: loaded from the package folder, never fetched."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
     import wordllama
     from wordllama import WordLlama
+
+    # importing it calls logging.basicConfig(level=INFO), which would print every library's progress lines
+    root.handlers[:], root.level = handlers, level
 
     # the default loader looks for the tokenizer under the wrong folder name and would try to download it
     return WordLlama.load(cache_dir=Path(wordllama.__file__).parent, disable_download=True)
