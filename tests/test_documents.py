@@ -284,8 +284,11 @@ def test_sources_appendix_is_numbered_with_dates_how_found_and_urls(sample_editi
     assert "<ol>" in section_html(edition.html, "sources")
     numbered = [p.text for p in edition.docx.paragraphs if p.style.name == "List Number"]
     assert [re.match(r"\[(\d+)\] ", t)[1] for t in numbered] == [str(n) for n in range(1, len(sources) + 1)]
-    pdf_lines = {line.strip() for page in edition.pdf_pages for line in page.splitlines()}
-    assert {f"{n}." for n in range(1, len(sources) + 1)} <= pdf_lines, "the PDF's sources list is numbered"
+    # layout mode keeps each list marker on its entry's line
+    laid_out = "\n".join(page.extract_text(extraction_mode="layout") for page in edition.pdf.pages)
+    appendix = re.split(r"(?m)^\s*Sources\s*$", laid_out)[-1]
+    assert re.findall(r"(?m)^\s*(\d+)\. ", appendix) == [str(n) for n in range(1, len(sources) + 1)], (
+        "the PDF's sources list is numbered")
     pdf_text = flat("\n".join(edition.pdf_pages))
     html_text = flat(html_body_text(edition.html))
     for source, docx_line in zip(sources, numbered, strict=True):

@@ -28,6 +28,7 @@ RARE_WORDS = 4
 CANDIDATES = 64
 REPEAT_PENALTY = 4.0  # rank taken from a draft per unit of overlap with a stronger kept one
 CORROBORATION = 0.5  # rank added per further outlet reporting a fact
+WORD_COST = 0.03  # rank an item gives up, when the budget is tight, per word it takes
 BACKGROUND_PENALTY = 3.0  # rank taken from a fact that happened before the window: context, not news
 SUBORDINATE = re.compile(
     r",\s+(?:days after|weeks after|after|as|while|which|who|where|with|according to|amid|following|before|"
@@ -224,8 +225,10 @@ def _fit(chosen: dict[str, list[Draft]], protected: list[Draft], pinned: set[str
         candidates = candidates or [(d.rank, s, d) for s, drafts in chosen.items() for d in drafts if droppable(d)]
         if not candidates:
             return
-        # the weakest goes first, and a report that repeats a stronger kept one counts as weaker
-        _, section, weakest = min(candidates, key=lambda t: t[0] - REPEAT_PENALTY * _repeats(t[2], chosen[t[1]]))
+        # the weakest goes first; a report that repeats a stronger kept one counts as weaker, and so does a
+        # long one, which takes the room of shorter distinct facts
+        _, section, weakest = min(candidates, key=lambda t: t[0] - REPEAT_PENALTY * _repeats(t[2], chosen[t[1]])
+                                  - WORD_COST * t[2].words)
         chosen[section].remove(weakest)
 
 

@@ -82,7 +82,7 @@ REFERS_BACK = re.compile(
     r"meeting|summit|talks|delivery|shipment|consignment|deployment|contingent|unit|victims|attackers|gunmen|"
     r"officers|troops|soldiers|group|statement|report|move|offensive)\b|\balso\b")
 CONTEXT_SCORE = 0.5  # a sentence filed only because it refers back ranks low
-NONE_CUTOFF = 0.5  # the filer's probability of `none` under which a sentence informs some section
+NONE_CUTOFF = 0.7  # the filer's probability of `none` under which a sentence informs some section
 SURE_KIND = 0.5  # a sentence naming nobody and no number is filed when the filer is this sure of its kind
 SPECIFIC = 0.3
 INFORMATIVE = 2.0  # rank for a sentence the filer is sure informs some section
