@@ -15,7 +15,7 @@ from datetime import date
 
 from briefgen.config import AudienceSpec, Edits, SectionSpec
 from briefgen.models import Document, Item, Section, Source, Window
-from briefgen.summarise.extract import Fact, content_words, quantities
+from briefgen.summarise.extract import Fact, content_words
 
 SAME_TEXT = 0.5  # word overlap above which two sentences say the same thing
 SAME_EVENT = 0.2  # lower overlap that still counts when date and named entities agree
@@ -100,7 +100,7 @@ def same_fact(a: Fact, b: Fact, copies: frozenset[frozenset[str]] = frozenset())
 def copied_documents(documents: Iterable[Document]) -> frozenset[frozenset[str]]:
     """Pairs of documents (by key) that are copies of one another: most of their words are the same.
 
-    Only documents sharing one of their rarest words are compared, at most CANDIDATES per word and only when
+    Only documents sharing two of their rarest words are compared, at most CANDIDATES per word and only when
     their sizes allow the overlap, so this is not all pairs.
     """
     words = {d.key: content_words(d.text) for d in documents}
@@ -110,7 +110,8 @@ def copied_documents(documents: Iterable[Document]) -> frozenset[frozenset[str]]
     for key, vocabulary in words.items():
         # the rarest words it shares with some other document: a copy shares them with its original
         rare = sorted((w for w in vocabulary if frequency[w] > 1), key=lambda w: (frequency[w], w))[:RARE_WORDS]
-        for other in {k for word in rare for k in by_word[word][-CANDIDATES:]}:
+        sharing = Counter(k for word in rare for k in set(by_word[word][-CANDIDATES:]))
+        for other in (k for k, n in sharing.items() if n >= min(2, len(rare))):
             sizes = sorted((len(vocabulary), len(words[other])))
             if sizes[0] >= COPY * sizes[1] and overlap(vocabulary, words[other]) >= COPY:
                 pairs.add(frozenset((key, other)))
@@ -163,7 +164,7 @@ def conflict_note(draft: Draft, cite: dict[str, int]) -> str | None:
     """Name the figures when reports of one fact count the same thing differently."""
     by_thing: dict[str, dict[float, list[tuple[str, int]]]] = {}
     for report in draft.reports:
-        for amount in quantities(report.text, []):
+        for amount in report.amounts:
             if not amount["of"] or amount["number"] is None:
                 continue  # "at least three of the ...": nothing named to compare
             thing = amount["of"].split()[-1].lower().rstrip("s")

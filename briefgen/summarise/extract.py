@@ -111,6 +111,7 @@ class Fact:
     words: frozenset[str] = frozenset()  # content words, for comparing reports
     anchors: frozenset[str] = frozenset()  # names and numbers: what pins a report to one event
     period_end: date | None = None  # the latest day any time the sentence names reaches ("in 2023": 31 Dec)
+    amounts: tuple[dict[str, Any], ...] = field(default=(), compare=False, hash=False)  # see `quantities`
     watch: str | None = None  # the topic watch it matches: the strongest such reports are always carried
 
 
@@ -501,6 +502,7 @@ def _facts_of(document: Document, filed: list[tuple[Candidate, Scan, dict[str, f
             words=content_words(text),
             anchors=anchors(text),
             period_end=_period_end(text, named),
+            amounts=tuple(common["quantities"]),
             watch=watch.name if watch else None,
         ))
         before = (sentence.paragraph, facts[-1])
