@@ -338,3 +338,20 @@ def test_a_sentence_about_a_time_before_the_window_is_background_and_since_is_no
     assert by_opening["The MSS shut"].background  # 2 August, before the window
     news, old = by_opening["Kenyan MSS officers"], by_opening["The MSS shut"]
     assert news.rank > old.rank
+
+
+def test_a_later_article_retelling_an_event_without_its_day_is_the_same_item(tmp_path):
+    """The later article's date is its own, not the event's: no evidence of a second event."""
+    files = {
+        "a.txt": article("2025-08-29", "Haiti gangs designated",
+                         "The United States on Friday designated the Viv Ansanm gang coalition and the Gran Grif "
+                         "gang in Haiti as terrorist organisations, a step aimed at the gangs fighting the MSS."),
+        "b.txt": article("2025-09-01", "MSS spokesman interview",
+                         "The MSS spokesman spoke to Haitian radio about the mission's plans.",
+                         "Washington has designated the Viv Ansanm gang coalition and the Gran Grif gang in Haiti "
+                         "as terrorist organisations, which the MSS welcomed."),
+    }
+    sections, _, sources, _ = compose_inline(tmp_path, files, "analyst")
+    telling = [i for i in all_items(sections) if "designated" in i.text]
+    assert len(telling) == 1, [i.text for i in telling]
+    assert len(telling[0].sources) == 2

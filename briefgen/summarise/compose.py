@@ -27,6 +27,7 @@ EVENT_DAYS = 14  # how far apart the dates given to one event's reports may be
 RARE_WORDS = 4
 CANDIDATES = 64
 REPEAT_PENALTY = 4.0  # rank taken from a draft per unit of overlap with a stronger kept one
+YEAR = re.compile(r"(?:19|20)\d\d")
 CORROBORATION = 0.5  # rank added per further outlet reporting a fact
 WORD_COST = 0.03  # rank an item gives up, when the budget is tight, per word it takes
 BACKGROUND_PENALTY = 3.0  # rank taken from a fact that happened before the window: context, not news
@@ -78,12 +79,15 @@ def same_fact(a: Fact, b: Fact, copies: frozenset[frozenset[str]] = frozenset())
     if a.section != b.section:
         return False
     similarity = overlap(a.words, b.words)
+    shared = a.key_terms & b.key_terms
+    # a day that a sentence does not name (its article's) is no evidence of another event
+    undated_retelling = not (a.date_stated and b.date_stated) and len(shared) >= 2
     if a.date is not None and b.date is not None and a.date != b.date:
         # alike wording, different days: two events, unless one outlet's copy of the other
         copied = frozenset((a.document.key, b.document.key)) in copies
         days = abs((a.date - b.date).days)
         if not copied and not (similarity >= VERBATIM and days <= COPY_DAYS) and not (
-                _pinned_alike(a, b) and similarity >= SAME_EVENT and days <= EVENT_DAYS):
+                (_pinned_alike(a, b) or undated_retelling) and similarity >= SAME_EVENT and days <= EVENT_DAYS):
             return False
     places_a, places_b = a.fields.get("places") or [], b.fields.get("places") or []
     if places_a and places_b and not {p.lower() for p in places_a} & {p.lower() for p in places_b}:
@@ -92,9 +96,8 @@ def same_fact(a: Fact, b: Fact, copies: frozenset[frozenset[str]] = frozenset())
         return True
     if a.document != b.document and _pinned_alike(a, b) and similarity >= SAME_EVENT:
         return True
-    shared = a.key_terms & b.key_terms
-    return (a.document != b.document and a.date is not None and a.date == b.date and len(shared) >= 2
-            and similarity >= SAME_EVENT)
+    same_day = a.date is not None and (a.date == b.date or undated_retelling)
+    return a.document != b.document and same_day and len(shared) >= 2 and similarity >= SAME_EVENT
 
 
 def copied_documents(documents: Iterable[Document]) -> frozenset[frozenset[str]]:
@@ -121,9 +124,10 @@ def copied_documents(documents: Iterable[Document]) -> frozenset[frozenset[str]]
 
 
 def _pinned_alike(a: Fact, b: Fact) -> bool:
-    """Two reports naming the same names and the same number (a date, a count) are of one event."""
+    """Two reports naming the same names and the same number (a day, a count) are of one event. A year is
+    no such number: many reports of a period name it."""
     shared = a.anchors & b.anchors
-    return len(shared) >= SAME_ANCHORS and any(w[:1].isdigit() for w in shared)
+    return len(shared) >= SAME_ANCHORS and any(w[:1].isdigit() and not YEAR.fullmatch(w) for w in shared)
 
 
 def is_background(fact: Fact, window: Window) -> bool:
@@ -147,6 +151,8 @@ def merge(facts: list[Fact], window: Window) -> list[Draft]:
         keys = [(fact.section, word) for word in sorted(fact.words, key=lambda w: (frequency[w], w))[:RARE_WORDS]]
         if fact.date is not None:
             keys += [(fact.section, fact.date, term) for term in sorted(fact.key_terms)]
+        # a retelling without its day: found through what it names
+        keys += [(fact.section, term) for term in sorted(fact.key_terms)]
         candidates = sorted({n for key in keys for n in index[key][-CANDIDATES:]}, reverse=True)[:CANDIDATES]
         home = next((n for n in candidates if any(same_fact(r, fact, copies) for r in drafts[n].reports[:4])), None)
         if home is None:

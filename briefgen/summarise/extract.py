@@ -91,7 +91,7 @@ DONE = "done"  # the modality of a report of what happened
 PROSPECTIVE = "prospective"  # ...of a forward-looking one, when the topic names no prospective status
 # "formed in 2023", "during 2022": a bare year after a word that makes it one (not "2000 officers")
 PAST_YEAR = re.compile(r"\b(?:in|during|until|through|throughout)\s+(?:(?:early|late|mid-?)\s*)?((?:19|20)\d\d)\b(?![\d,])")
-SINCE = re.compile(r"\bsince\b(?:\W+\w+){0,6}\W*$", re.I)  # "since the embargo was lifted in December 2023"
+SINCE = re.compile(r"\bsince\b[^,;:.]*$", re.I)  # "since the embargo was lifted in December 2023": same clause
 CURRENCY_BEFORE = re.compile(r"(?:[$€£]|\b(?:US|USD|EUR|KES|KSh)\s?)$")  # "$15", "US$ 15"
 CURRENCY_AFTER = re.compile(r"^\s*(?:million|billion)?\s*(?:dollars|euros|pounds|shillings)\b", re.I)
 
@@ -110,6 +110,7 @@ class Fact:
     key_terms: frozenset[str] = frozenset()  # entities named, case-folded: what "the same fact" is judged on
     words: frozenset[str] = frozenset()  # content words, for comparing reports
     anchors: frozenset[str] = frozenset()  # names and numbers: what pins a report to one event
+    date_stated: bool = False  # the sentence names its day; otherwise the day is its article's or its lead's
     period_end: date | None = None  # the latest day any time the sentence names reaches ("in 2023": 31 Dec)
     amounts: tuple[dict[str, Any], ...] = field(default=(), compare=False, hash=False)  # see `quantities`
     watch: str | None = None  # the topic watch it matches: the strongest such reports are always carried
@@ -458,13 +459,16 @@ def _facts_of(document: Document, filed: list[tuple[Candidate, Scan, dict[str, f
         # "police said on Wednesday that ... on Monday": the event is Monday
         events = [m for m in named if not STATEMENT_DATE.search(text[:m.start])] or named
         mentions = [m for m in events if m.precision == "day"]
+        stated = False  # whether the sentence itself names the day it gives the fact
         if kind == Kind.FORWARD_LOOKING:
             # the date of the statement or decision, not of the future it speaks of
             recent = [m.day for m in mentions if document.published is not None
                       and timedelta(0) <= document.published - m.day <= STATEMENT_LAG]
             when = recent[0] if recent else document.published
+            stated = bool(recent)
         elif mentions:
             when = mentions[0].day
+            stated = True
         elif named:
             when = None  # "in October 2023": no day to give
         elif context is not None and context.section == section:
@@ -501,6 +505,7 @@ def _facts_of(document: Document, filed: list[tuple[Candidate, Scan, dict[str, f
             key_terms=key_terms,
             words=content_words(text),
             anchors=anchors(text),
+            date_stated=stated,
             period_end=_period_end(text, named),
             amounts=tuple(common["quantities"]),
             watch=watch.name if watch else None,
