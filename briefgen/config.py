@@ -89,6 +89,7 @@ class AudienceSpec(Strict):
     max_items: Annotated[int, Field(ge=1)] = 12
     max_words: Annotated[int, Field(ge=20)] | None = None  # the sections' item text; key points restate kept items
     key_points: Annotated[int, Field(ge=0, le=10)] = 5
+    details: bool = True  # each event's further details under its lead; false: the lead alone
     template: str = "briefing.html"
     formats: list[Format] = list(FORMATS)
     tables: list[str] = []  # ids of the topic's tables to include

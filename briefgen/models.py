@@ -84,7 +84,40 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """The sentence of one source that a statement rests on: `quote` is its document's text[start:end]."""
+
+    source: str
+    quote: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Detail:
+    """A sentence that another report (or the same one) adds to an event: who visited, what was seized."""
+
+    text: str
+    sources: tuple[str, ...]
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure a report gives: "civilians killed", "2", cited."""
+
+    quantity: str
+    value: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Item:
+    """One event: its lead sentence, and in editions that show them, the details other reports add.
+
+    `text` is what the reader reads: the lead, then each detail.
+    """
+
     id: str
     text: str
     date: date | None
@@ -94,6 +127,10 @@ class Item:
     note: str | None = None  # names the differing figures when `conflict`
     new: bool = False  # not in the previous successful run of this briefing and audience
     edited: bool = False  # its text was replaced by an editor
+    lead: str = ""  # the lead sentence (the whole text when there are no details)
+    evidence: tuple[Evidence, ...] = ()
+    details: tuple[Detail, ...] = ()
+    figures: tuple[Figure, ...] = ()
 
 
 @dataclass(frozen=True)

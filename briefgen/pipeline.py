@@ -18,8 +18,8 @@ from briefgen.models import Briefing, Coverage, Diagnostic, Document, Item, Rend
 from briefgen.render import render_all, write_atomically
 from briefgen.render.html import environment, load_template
 from briefgen.select import select
-from briefgen.summarise import Draft, compose, extract, merge
-from briefgen.summarise.compose import SAME_TEXT, overlap
+from briefgen.summarise import Event, compose, extract, group_events, merge
+from briefgen.summarise.merge import SAME_TEXT, overlap
 from briefgen.summarise.extract import anchors, content_words
 from briefgen.summarise.tables import build_tables, items_per_day_chart
 
@@ -91,11 +91,11 @@ def output_name(request: BuildRequest, audience: str, fmt: str) -> str:
     return f"{request.config.name}_{audience}_{window.start}_{window.end}.{fmt}"
 
 
-def _stale_edits(request: BuildRequest, drafts: list[Draft]) -> list[Diagnostic]:
-    """Overrides whose item is not in this briefing: reported, never silently ignored."""
+def _stale_edits(request: BuildRequest, events: list[Event]) -> list[Diagnostic]:
+    """Overrides whose item (or detail) is not in this briefing: reported, never silently ignored."""
     if request.edits is None:
         return []
-    known = {draft.id for draft in drafts}
+    known = {part.id for event in events for part in event.parts}
     return [Diagnostic(str(request.edits.path), f"{kind}: no item {item!r} in this briefing (stale override)")
             for kind, item in request.edits.ids() if item not in known]
 
@@ -133,8 +133,8 @@ def compose_editions(request: BuildRequest, now: datetime | None = None,
     section_ids = sorted({s for name in request.audiences for s in config.audiences[name].sections})
     facts = extract(surveyed.included, config.topic, section_ids, request.as_of)
     with stage("merge", request.corpus):
-        drafts = merge(facts, request.window)
-    diagnostics = surveyed.diagnostics + tuple(_stale_edits(request, drafts))
+        events = group_events(merge(facts, request.window))
+    diagnostics = surveyed.diagnostics + tuple(_stale_edits(request, events))
     generated_at = (now or datetime.now(UTC)).replace(microsecond=0)
     coverage = Coverage(
         read=len(surveyed.selections),
@@ -146,7 +146,7 @@ def compose_editions(request: BuildRequest, now: datetime | None = None,
     for name in request.audiences:
         audience = config.audiences[name]
         with stage("compose", f"the {name} edition of {config.path}"):
-            sections, key_points, sources = compose(drafts, audience, config.sections, watch_quota, request.edits)
+            sections, key_points, sources = compose(events, audience, config.sections, watch_quota, request.edits)
         briefing = Briefing(
             title=config.title,
             audience=name,

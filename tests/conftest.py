@@ -182,14 +182,14 @@ def compose_inline(folder: Path, files: dict[str, str], audience: str, *, config
     from datetime import date
 
     from briefgen.models import Window
-    from briefgen.summarise import compose, extract, merge
+    from briefgen.summarise import compose, extract, group_events, merge
 
     loaded, documents = read_inline_corpus(folder, files, config=config)
     section_ids = sorted({s for spec in loaded.audiences.values() for s in spec.sections})
     facts = extract(documents, loaded.topic, section_ids, date.fromisoformat(AS_OF))
     quota = {watch.name: watch.keep for watch in loaded.topic.watch}
     every_day = Window(date.min, date.fromisoformat(AS_OF), "every day to the run")
-    sections, key_points, sources = compose(merge(facts, every_day), loaded.audiences[audience], loaded.sections,
+    sections, key_points, sources = compose(group_events(merge(facts, every_day)), loaded.audiences[audience], loaded.sections,
                                             quota)
     return sections, key_points, sources, {d.key: d for d in documents}
 
@@ -349,7 +349,8 @@ def docx_blocks(document) -> list[str]:
 
 def reading_order(briefing) -> list[str]:
     """What a reader meets, in order, in every format of one briefing: title block, key points with their
-    citation markers, each section's dated items, conflict notes and tables, the sources and the coverage."""
+    citation markers, each section's dated items (lead, conflict note, then each detail), tables, the
+    sources and the coverage."""
     from briefgen.render.text import display_date
 
     numbers = {source.id: n for n, source in enumerate(briefing.sources, start=1)}
@@ -366,9 +367,10 @@ def reading_order(briefing) -> list[str]:
         if not section.items:
             pieces.append("Nothing reported in this window.")
         for item in section.items:
-            pieces += [display_date(item.date), f"{item.text} {marker(item.sources)}"]
+            pieces += [display_date(item.date), f"{item.lead} {marker(item.sources)}"]
             if item.conflict:
                 pieces.append(f"Conflicting figures: {item.note}")
+            pieces += [f"{detail.text} {marker(detail.sources)}" for detail in item.details]
         for table in (t for t in briefing.tables if t.section == section.id):
             pieces += [table.title, *table.columns, "Sources"]
             for row in table.rows:

@@ -298,7 +298,7 @@ def test_the_word_budget_holds_when_four_sections_have_an_item(tmp_path):
 
 
 def test_a_syndicated_copy_published_days_later_is_one_item_citing_both(tmp_path):
-    from briefgen.summarise.compose import copied_documents
+    from briefgen.summarise.merge import copied_documents
 
     story = ("The Security Council on Friday authorised the new mission in Haiti to take over from the MSS on "
              "January 1, adopting resolution 2799 by 14 votes to none. Diplomats said the Kenyan-led force would "

@@ -120,9 +120,9 @@ def test_each_item_carries_the_same_citation_markers_everywhere(sample_editions,
             cites = re.search(r'<span class="cites">(.*?)</span>', li[1], re.S)
             assert flat(re.sub(r"<[^>]+>", "", cites[1])) == marker, item.id
             assert [f'href="#{s}"' for s in item.sources] == re.findall(r'href="#s\d+"', cites[1])
-            assert any(text.endswith(f"{item.text} {marker}") or f"{item.text} {marker} Conflicting" in text
+            assert any(text.endswith(f"{item.lead} {marker}") or f"{item.lead} {marker} Conflicting" in text
                        for text in docx_items), item.id
-            assert squash(f"{item.text} {marker}") in pdf_text, item.id
+            assert squash(f"{item.lead} {marker}") in pdf_text, item.id
 
 
 def test_the_comparison_notices_a_reordering(sample_editions):
@@ -221,7 +221,7 @@ def test_analyst_tables_have_their_header_rows(sample_editions):
 def test_conflicting_maxxpro_figures_are_flagged_in_every_format(sample_editions, audience):
     edition = sample_editions[audience]
     flagged = conflicting_items(edition.briefing)
-    maxxpro = [item for item in flagged if "MaxxPro" in item.text]
+    maxxpro = [item for item in flagged if "MaxxPro" in item.lead]
     assert maxxpro, "the 8 vs 10 MaxxPro delivery is flagged"
     item = maxxpro[0]
     assert re.search(r"\b(?:8|eight)\b", item.note, re.I) and re.search(r"\b10\b", item.note)
@@ -231,7 +231,7 @@ def test_conflicting_maxxpro_figures_are_flagged_in_every_format(sample_editions
     shown = re.search(r'<span class="conflict">(.*?)</span>', li[1], re.S)[1]
     assert flat(html.unescape(re.sub(r"<[^>]+>", "", shown))) == flat(note)
     assert squash(note) in pdf_body_text(edition.pdf_pages, edition.briefing.marking)
-    paragraph = next(p for p in edition.docx.paragraphs if item.text in p.text)
+    paragraph = next(p for p in edition.docx.paragraphs if item.lead in p.text)
     flag = [run for run in paragraph.runs if "Conflicting figures" in run.text]
     assert flag and flag[0].text.strip() == note and flag[0].italic
 

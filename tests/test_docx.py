@@ -46,11 +46,15 @@ def test_title_and_heading_styles(sample_editions, audience):
 def test_items_are_list_bullets(sample_editions, audience):
     edition = sample_editions[audience]
     bullets = paragraphs_with_style(edition.docx, "List Bullet")
+    numbers = {s.id: n for n, s in enumerate(edition.briefing.sources, start=1)}
     items = [*edition.briefing.key_points, *(i for s in edition.briefing.sections for i in s.items)]
     coverage = len(edition.briefing.coverage.left_out) if edition.briefing.show_coverage else 0
     assert len(bullets) == len(items) + coverage
     for item, text in zip(items, bullets, strict=False):
-        assert item.text in text
+        assert item.lead in text
+    details = paragraphs_with_style(edition.docx, "List Bullet 2")
+    assert details == [f"{d.text} [{', '.join(str(numbers[s]) for s in d.sources)}]"
+                       for i in items for d in i.details]
     # List Bullet is a numbered (bulleted) style in the reference document, not a plain paragraph look-alike
     style = edition.docx.styles["List Bullet"]
     assert style.element.find(qn("w:pPr")).find(qn("w:numPr")) is not None

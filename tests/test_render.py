@@ -58,6 +58,11 @@ def items(data):
     return [item for section in data["sections"] for item in section["items"]]
 
 
+def sentences(data):
+    """What each format shows of the items: every lead and every detail, each on its own."""
+    return [text for item in items(data) for text in (item["lead"], *(d["text"] for d in item["details"]))]
+
+
 def test_every_format_is_written_and_printed(built):
     assert sorted(built["printed"]) == sorted(str(p) for p in built["paths"].values())
     assert built["paths"]["pdf"].read_bytes().startswith(b"%PDF-")
@@ -83,8 +88,8 @@ def test_pdf_has_every_section_title_and_the_sources(built):
 
 def test_pdf_says_what_the_json_says(built):
     text = normalised("\n".join(page.extract_text() for page in built["pdf"].pages))
-    for item in items(built["data"]):
-        assert normalised(item["text"]) in text
+    for sentence in sentences(built["data"]):
+        assert normalised(sentence) in text
 
 
 def test_docx_headings_are_the_section_titles(built):
@@ -97,8 +102,8 @@ def test_docx_headings_are_the_section_titles(built):
 
 def test_docx_says_what_the_json_says(built):
     body = "\n".join(p.text for p in built["docx"].paragraphs)
-    for item in items(built["data"]):
-        assert item["text"] in body
+    for sentence in sentences(built["data"]):
+        assert sentence in body
     numbered = [p.text for p in built["docx"].paragraphs if p.style.name == "List Number"]
     assert len(numbered) == len(built["data"]["sources"])
 
@@ -110,8 +115,8 @@ def test_html_has_the_section_ids_and_sources(built):
     assert '<section class="sources" id="sources">' in page
     for source in built["data"]["sources"]:
         assert f'<li id="{source["id"]}">' in page
-    for item in items(built["data"]):
-        assert html.escape(item["text"], quote=False) in page or html.escape(item["text"]) in page
+    for sentence in sentences(built["data"]):
+        assert html.escape(sentence, quote=False) in page or html.escape(sentence) in page
 
 
 def test_article_markup_and_template_syntax_stay_literal_in_html(built):

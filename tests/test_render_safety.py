@@ -165,7 +165,7 @@ def test_the_hostile_articles_are_really_used(data):
     paths = {s["path"] for s in data["sources"]}
     assert paths == {"patrol.md", "roadblock.txt", "feeds/radios.jsonl"}
     assert [s["url"] for s in data["sources"] if s["url"]] == [JS_URL, JS_URL]
-    assert sum(len(s["items"]) for s in data["sections"]) >= 6
+    assert sum(1 + len(i["details"]) for s in data["sections"] for i in s["items"]) >= 6
 
 
 def test_nothing_of_etc_passwd_reaches_any_output(hostile, pdf, docx_parts):
@@ -289,7 +289,9 @@ def test_hostile_items_read_the_same_in_every_format(data, page, pdf, hostile):
     for section in data["sections"]:
         pieces.append(section["title"])
         for item in section["items"]:
-            pieces.append(item["text"] + " [" + ", ".join(str(numbers[s]) for s in item["sources"]) + "]")
+            for said in (item, *item["details"]):
+                pieces.append(said.get("lead", said["text"]) + " [" + ", ".join(str(numbers[s]) for s in said["sources"])
+                              + "]")
     document = docx.Document(str(hostile["docx"]))
     for name, text in (("html", html_body_text(page)),
                        ("pdf", pdf_body_text([p.extract_text() for p in pdf.pages], data["marking"])),

@@ -131,10 +131,12 @@ def _item(document, item: Item, numbers: dict[str, int], with_date: bool) -> Non
     if item.new:
         badge = paragraph.add_run("NEW ")
         badge.bold, badge.font.color.rgb = True, NEW_COLOUR
-    paragraph.add_run(f"{item.text} {citation_marker(item.sources, numbers)}")
+    paragraph.add_run(f"{item.lead} {citation_marker(item.sources, numbers)}")
     if item.conflict:
         flag = paragraph.add_run(f" Conflicting figures: {item.note}")
         flag.italic, flag.font.color.rgb = True, FLAG_COLOUR
+    for detail in item.details:
+        _paragraph(document, "List Bullet 2").add_run(f"{detail.text} {citation_marker(detail.sources, numbers)}")
 
 
 def _repeat_header(row) -> None:

@@ -6,15 +6,24 @@ import json
 from datetime import date
 from typing import Any
 
-from briefgen.models import Briefing, Item, RenderOptions
+from briefgen.models import Briefing, Evidence, Item, RenderOptions
 
 
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
 
+def _evidence(evidence: tuple[Evidence, ...]) -> list[dict[str, Any]]:
+    return [{"source": e.source, "quote": e.quote, "start": e.start, "end": e.end} for e in evidence]
+
+
 def item_dict(item: Item) -> dict[str, Any]:
-    entry = {"id": item.id, "text": item.text, "date": _iso(item.date), "sources": list(item.sources),
+    entry = {"id": item.id, "text": item.text, "lead": item.lead, "date": _iso(item.date),
+             "sources": list(item.sources), "evidence": _evidence(item.evidence),
+             "details": [{"text": d.text, "sources": list(d.sources), "evidence": _evidence(d.evidence)}
+                         for d in item.details],
+             "figures": [{"quantity": f.quantity, "value": f.value, "sources": list(f.sources)}
+                         for f in item.figures],
              "fields": item.fields}
     if item.conflict:
         entry.update(conflict=True, note=item.note)

@@ -36,7 +36,7 @@ QUANTITY = re.compile(
     r"(?:(?P<qualifier>" + "|".join(QUALIFIERS) + r")\s+)?"
     r"(?<![\w.,])(?P<value>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|" + "|".join(NUMBER_WORDS) + r")(?![\w.,]\d)"
     r"(?:\s+(?P<more>more|additional|new|further|extra))?"
-    r"(?P<words>(?:\s+[\w'’-]+){1,3})",
+    r"(?P<words>(?:\s+[\w'’-]+){1,4})",
     re.I,
 )
 TIME_OF_DAY = re.compile(r"\s*(?:a\.?m\.?|p\.?m\.?|am|pm|o'clock|hours?|minutes?|days?|weeks?|months?|years?|"
@@ -106,6 +106,7 @@ class Fact:
     document: Document
     score: float
     position: int  # sentence number in its document, for stable ordering
+    span: tuple[int, int] = (0, 0)  # the sentence's offsets in its document's text: the evidence
     fields: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     key_terms: frozenset[str] = frozenset()  # entities named, case-folded: what "the same fact" is judged on
     words: frozenset[str] = frozenset()  # content words, for comparing reports
@@ -500,6 +501,7 @@ def _facts_of(document: Document, filed: list[tuple[Candidate, Scan, dict[str, f
             document=document,
             score=round(weight + (2.0 if watch else 0.0), 3),
             position=position,
+            span=(sentence.start, sentence.end),
             fields={**_fields(section, text, scan, common, matchers), "people": common["people"],
                     "modality": common["modality"]},
             key_terms=key_terms,

@@ -1,0 +1,134 @@
+"""Events: drafts (each one fact with every report of it) grouped into the events they tell of.
+
+An article tells one event in several sentences (the raid, then what was seized, then who visited), and
+other articles tell it again with other details. An event's lead is its strongest draft; the others are
+its details, except those that say again what the lead says in other words and name nothing new: they
+become further reports of the lead. Two drafts are of one event when they are in the same section, the nations they name as acting do not
+differ, their days agree (the same day, or one of
+them does not name its day and they lie within two weeks), and they come from the same article, or their
+places do not disagree, they name an entity in common and mean much the same: the cosine of their
+static embeddings (the filer's) is high, or fairly high when both name the same day.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from briefgen.models import Document
+from briefgen.summarise.merge import CANDIDATES, CORROBORATION, EVENT_DAYS, Draft
+from briefgen.summarise.extract import Fact
+from briefgen.summarise.filer import embed
+
+SAME_MEANING = 0.6  # cosine above which two reports naming one shared entity tell of one event
+SAME_DAY_MEANING = 0.4  # ...when both name the same day
+RESTATES = 0.6  # cosine above which a report naming nothing new says again what the lead says
+PARTS_COMPARED = 6  # an event is compared through its strongest parts only, so grouping stays linear
+
+
+@dataclass
+class Event:
+    parts: list[Draft]  # the lead's draft first, then the details' drafts, strongest first
+
+    @property
+    def lead(self) -> Draft:
+        return self.parts[0]
+
+    @property
+    def details(self) -> list[Draft]:
+        return self.parts[1:]
+
+    @property
+    def id(self) -> str:
+        return self.lead.id
+
+    @property
+    def documents(self) -> list[Document]:
+        return list(dict.fromkeys(d for part in self.parts for d in part.documents))
+
+    @property
+    def rank(self) -> float:
+        """Its lead's rank, and one more corroboration for each further outlet its details come from."""
+        extra = len(self.documents) - len(self.lead.documents)
+        return round(self.lead.rank + CORROBORATION * extra, 3)
+
+    @property
+    def watch(self) -> str | None:
+        return next((part.lead.watch for part in self.parts if part.lead.watch), None)
+
+
+def _days_agree(a: Fact, b: Fact) -> bool:
+    if a.date == b.date:
+        return True
+    if a.date is None or b.date is None or (a.date_stated and b.date_stated):
+        return False
+    return abs((a.date - b.date).days) <= EVENT_DAYS
+
+
+def _places_agree(a: Fact, b: Fact) -> bool:
+    places_a = {p.lower() for p in a.fields.get("places") or []}
+    places_b = {p.lower() for p in b.fields.get("places") or []}
+    return not (places_a and places_b) or bool(places_a & places_b)
+
+
+def _actors_differ(a: Fact, b: Fact) -> bool:
+    """Both name the nations that act, and none in common: Guatemala's pledge is not El Salvador's."""
+    first, second = set(a.fields.get("contributors") or []), set(b.fields.get("contributors") or [])
+    return bool(first and second) and not first & second
+
+
+def same_event(a: Draft, b: Draft, similarity: float) -> bool:
+    """Whether two drafts tell of one event (see the module's docstring); `similarity` is their leads' cosine."""
+    first, second = a.lead, b.lead
+    if first.section != second.section or not _days_agree(first, second) or _actors_differ(first, second):
+        return False
+    if set(a.documents) & set(b.documents):
+        return True  # one article tells one event in several sentences, naming several places
+    if not _places_agree(first, second):
+        return False
+    if not first.key_terms & second.key_terms:
+        return False
+    same_day = first.date is not None and first.date == second.date and first.date_stated and second.date_stated
+    return similarity >= (SAME_DAY_MEANING if same_day else SAME_MEANING)
+
+
+def _restates(draft: Draft, lead: Draft, similarity: float) -> bool:
+    """A report that means what the lead says and names nothing (no one, no number) the lead does not."""
+    return similarity >= RESTATES and draft.lead.anchors <= lead.lead.anchors
+
+
+def group_events(drafts: list[Draft]) -> list[Event]:
+    """Every draft in exactly one event, the strongest draft of each leading it.
+
+    A draft is compared only with the events that share its article, or its section and one of its
+    entities (at most CANDIDATES of them, the most recent first), so this is not all pairs.
+    """
+    order = sorted(range(len(drafts)), key=lambda n: (-drafts[n].rank, drafts[n].lead.document.key,
+                                                       drafts[n].lead.position))
+    vectors = embed([draft.lead.text for draft in drafts])
+    events: list[Event] = []
+    members: list[list[int]] = []  # draft numbers of each event
+    index: dict[tuple, list[int]] = defaultdict(list)
+    for n in order:
+        fact = drafts[n].lead
+        keys = [(fact.section, fact.document.key)] + [(fact.section, term) for term in sorted(fact.key_terms)]
+        candidates = sorted({e for key in keys for e in index[key][-CANDIDATES:]})[:CANDIDATES]
+        home = next((e for e in candidates if any(
+            same_event(drafts[m], drafts[n], float(np.dot(vectors[m], vectors[n])))
+            for m in members[e][:PARTS_COMPARED])), None)
+        if home is None:
+            home = len(events)
+            events.append(Event([]))
+            members.append([])
+        lead = members[home][0] if members[home] else None
+        if lead is not None and _restates(drafts[n], drafts[lead], float(np.dot(vectors[lead], vectors[n]))):
+            drafts[lead].reports.extend(drafts[n].reports)  # another report of the lead: cited there
+        else:
+            events[home].parts.append(drafts[n])
+            members[home].append(n)
+        for key in keys:
+            if not index[key] or index[key][-1] != home:
+                index[key].append(home)
+    return events

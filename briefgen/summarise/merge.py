@@ -1,0 +1,163 @@
+"""Merge: facts -> drafts, each fact with every report of it.
+
+Two sentences that state the same fact, in one outlet's words or another's, become one draft citing both;
+documents that are copies of one another (syndication) merge their alike sentences whatever their dates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from briefgen.models import Document, Window
+from briefgen.summarise.extract import Fact, content_words
+
+SAME_TEXT = 0.5  # word overlap above which two sentences say the same thing
+SAME_EVENT = 0.2  # lower overlap that still counts when date and named entities agree
+VERBATIM = 0.75  # word overlap of a syndicated copy with its original
+COPY_DAYS = 3  # how much later a copy may be dated
+COPY = 0.6
+SAME_ANCHORS = 3  # names and numbers two reports of one event share
+EVENT_DAYS = 14  # how far apart the dates given to one event's reports may be
+RARE_WORDS = 4
+CANDIDATES = 64
+YEAR = re.compile(r"(?:19|20)\d\d")
+CORROBORATION = 0.5  # rank added per further outlet reporting a fact
+BACKGROUND_PENALTY = 3.0  # rank taken from a fact that happened before the window: context, not news
+
+
+def overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+@dataclass
+class Draft:
+    """A fact and the other reports of it, while an audience's edition is being put together."""
+
+    lead: Fact
+    reports: list[Fact]
+    background: bool = False  # its lead tells of a time before the window
+
+    @property
+    def text(self) -> str:
+        return self.lead.text
+
+    @property
+    def documents(self) -> list[Document]:
+        return list(dict.fromkeys(f.document for f in self.reports))
+
+    @property
+    def id(self) -> str:
+        """Stable across runs and machines: the same lead sentence in the same section."""
+        return item_id(self.lead.section, self.lead.text)
+
+    @property
+    def rank(self) -> float:
+        """How much the fact matters: its strongest report, and how many outlets carried it."""
+        return round(self.lead.score + CORROBORATION * (len(self.documents) - 1)
+                     - BACKGROUND_PENALTY * self.background, 3)
+
+    @property
+    def words(self) -> int:
+        return len(self.text.split())
+
+
+def same_fact(a: Fact, b: Fact, copies: frozenset[frozenset[str]] = frozenset()) -> bool:
+    """Whether two reports state one fact. `copies` holds the pairs of document keys that are copies of one
+    another (syndication): their alike sentences are one fact whatever dates each copy gives them."""
+    if a.section != b.section:
+        return False
+    similarity = overlap(a.words, b.words)
+    shared = a.key_terms & b.key_terms
+    # a day that a sentence does not name (its article's) is no evidence of another event
+    undated_retelling = not (a.date_stated and b.date_stated) and len(shared) >= 2
+    if a.date is not None and b.date is not None and a.date != b.date:
+        # alike wording, different days: two events, unless one outlet's copy of the other
+        copied = frozenset((a.document.key, b.document.key)) in copies
+        days = abs((a.date - b.date).days)
+        if not copied and not (similarity >= VERBATIM and days <= COPY_DAYS) and not (
+                (_pinned_alike(a, b) or undated_retelling) and similarity >= SAME_EVENT and days <= EVENT_DAYS):
+            return False
+    places_a, places_b = a.fields.get("places") or [], b.fields.get("places") or []
+    if places_a and places_b and not {p.lower() for p in places_a} & {p.lower() for p in places_b}:
+        return False
+    if similarity >= SAME_TEXT:
+        return True
+    if a.document != b.document and _pinned_alike(a, b) and similarity >= SAME_EVENT:
+        return True
+    same_day = a.date is not None and (a.date == b.date or undated_retelling)
+    return a.document != b.document and same_day and len(shared) >= 2 and similarity >= SAME_EVENT
+
+
+def copied_documents(documents: Iterable[Document]) -> frozenset[frozenset[str]]:
+    """Pairs of documents (by key) that are copies of one another: most of their words are the same.
+
+    Only documents sharing two of their rarest words are compared, at most CANDIDATES per word and only when
+    their sizes allow the overlap, so this is not all pairs.
+    """
+    words = {d.key: content_words(d.text) for d in documents}
+    frequency = Counter(word for vocabulary in words.values() for word in vocabulary)
+    by_word: dict[str, list[str]] = defaultdict(list)
+    pairs = set()
+    for key, vocabulary in words.items():
+        # the rarest words it shares with some other document: a copy shares them with its original
+        rare = sorted((w for w in vocabulary if frequency[w] > 1), key=lambda w: (frequency[w], w))[:RARE_WORDS]
+        sharing = Counter(k for word in rare for k in set(by_word[word][-CANDIDATES:]))
+        for other in (k for k, n in sharing.items() if n >= min(2, len(rare))):
+            sizes = sorted((len(vocabulary), len(words[other])))
+            if sizes[0] >= COPY * sizes[1] and overlap(vocabulary, words[other]) >= COPY:
+                pairs.add(frozenset((key, other)))
+        for word in rare:
+            by_word[word].append(key)
+    return frozenset(pairs)
+
+
+def _pinned_alike(a: Fact, b: Fact) -> bool:
+    """Two reports naming the same names and the same number (a day, a count) are of one event. A year is
+    no such number: many reports of a period name it."""
+    shared = a.anchors & b.anchors
+    return len(shared) >= SAME_ANCHORS and any(w[:1].isdigit() and not YEAR.fullmatch(w) for w in shared)
+
+
+def is_background(fact: Fact, window: Window) -> bool:
+    """A report, in an article of the window, of what happened before it ("shut since November 11")."""
+    latest = fact.date or fact.period_end
+    return latest is not None and latest < window.start
+
+
+def merge(facts: list[Fact], window: Window) -> list[Draft]:
+    """Group reports of the same fact; the strongest report leads.
+
+    Comparing every pair is quadratic, so a fact is compared only with drafts that share one of its rarest
+    words (two sentences saying the same thing share those) or its date and a named entity; and with at
+    most CANDIDATES of them, the most recent first.
+    """
+    frequency = Counter(word for fact in facts for word in fact.words)
+    copies = copied_documents({fact.document.key: fact.document for fact in facts}.values())
+    drafts: list[Draft] = []
+    index: dict[tuple, list[int]] = defaultdict(list)
+    for fact in sorted(facts, key=lambda f: (-f.score, f.document.key, f.position)):
+        keys = [(fact.section, word) for word in sorted(fact.words, key=lambda w: (frequency[w], w))[:RARE_WORDS]]
+        if fact.date is not None:
+            keys += [(fact.section, fact.date, term) for term in sorted(fact.key_terms)]
+        # a retelling without its day: found through what it names
+        keys += [(fact.section, term) for term in sorted(fact.key_terms)]
+        candidates = sorted({n for key in keys for n in index[key][-CANDIDATES:]}, reverse=True)[:CANDIDATES]
+        home = next((n for n in candidates if any(same_fact(r, fact, copies) for r in drafts[n].reports[:4])), None)
+        if home is None:
+            home = len(drafts)
+            drafts.append(Draft(fact, [fact], is_background(fact, window)))
+        else:
+            drafts[home].reports.append(fact)
+        for key in keys:
+            if not index[key] or index[key][-1] != home:
+                index[key].append(home)
+    return drafts
+
+
+def item_id(section: str, text: str) -> str:
+    digest = hashlib.sha1(f"{section}\n{' '.join(text.lower().split())}".encode()).hexdigest()
+    return f"{section}-{digest[:10]}"
