@@ -5,7 +5,8 @@ other articles tell it again with other details. An event's lead is its stronges
 its details, except those that say again what the lead says in other words and name nothing new: they
 become further reports of the lead. Two drafts are of one event when they are in the same section, the nations they name as acting do not
 differ, their days agree (the same day, or one of
-them does not name its day and they lie within two weeks), and they come from the same article, or their
+them does not name its day and they lie within two weeks), and they come from one article (next to each other, or naming an entity in common; not for plans and
+decisions, which an article lists side by side), or their
 places do not disagree, they name an entity in common and mean much the same: the cosine of their
 static embeddings (the filer's) is high, or fairly high when both name the same day.
 """
@@ -19,11 +20,13 @@ import numpy as np
 
 from briefgen.models import Document
 from briefgen.summarise.merge import CANDIDATES, CORROBORATION, EVENT_DAYS, Draft
+from briefgen.topic import Kind
 from briefgen.summarise.extract import Fact
 from briefgen.summarise.filer import embed
 
 SAME_MEANING = 0.6  # cosine above which two reports naming one shared entity tell of one event
 SAME_DAY_MEANING = 0.4  # ...when both name the same day
+NEARBY = 2  # sentences this close in one article tell of one event unless their actors or days differ
 RESTATES = 0.6  # cosine above which a report naming nothing new says again what the lead says
 PARTS_COMPARED = 6  # an event is compared through its strongest parts only, so grouping stays linear
 
@@ -74,9 +77,14 @@ def _places_agree(a: Fact, b: Fact) -> bool:
 
 
 def _actors_differ(a: Fact, b: Fact) -> bool:
-    """Both name the nations that act, and none in common: Guatemala's pledge is not El Salvador's."""
-    first, second = set(a.fields.get("contributors") or []), set(b.fields.get("contributors") or [])
-    return bool(first and second) and not first & second
+    """Both name nations that act, and none in common: Guatemala's pledge is not El Salvador's."""
+    return bool(a.actors and b.actors) and not a.actors & b.actors
+
+
+def _told_together(a: Draft, b: Draft) -> bool:
+    """Reports in one article, next to each other or naming an entity in common."""
+    return any(x.document == y.document and (abs(x.position - y.position) <= NEARBY or x.key_terms & y.key_terms)
+               for x in a.reports[:PARTS_COMPARED] for y in b.reports[:PARTS_COMPARED])
 
 
 def same_event(a: Draft, b: Draft, similarity: float) -> bool:
@@ -84,7 +92,7 @@ def same_event(a: Draft, b: Draft, similarity: float) -> bool:
     first, second = a.lead, b.lead
     if first.section != second.section or not _days_agree(first, second) or _actors_differ(first, second):
         return False
-    if set(a.documents) & set(b.documents):
+    if first.kind is not Kind.FORWARD_LOOKING and _told_together(a, b):
         return True  # one article tells one event in several sentences, naming several places
     if not _places_agree(first, second):
         return False

@@ -109,12 +109,14 @@ class Fact:
     span: tuple[int, int] = (0, 0)  # the sentence's offsets in its document's text: the evidence
     fields: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     key_terms: frozenset[str] = frozenset()  # entities named, case-folded: what "the same fact" is judged on
+    actors: frozenset[str] = frozenset()  # nations spoken of as acting (contributors, donors)
     words: frozenset[str] = frozenset()  # content words, for comparing reports
     anchors: frozenset[str] = frozenset()  # names and numbers: what pins a report to one event
     date_stated: bool = False  # the sentence names its day; otherwise the day is its article's or its lead's
     period_end: date | None = None  # the latest day any time the sentence names reaches ("in 2023": 31 Dec)
     amounts: tuple[dict[str, Any], ...] = field(default=(), compare=False, hash=False)  # see `quantities`
     watch: str | None = None  # the topic watch it matches: the strongest such reports are always carried
+    kind: Kind = Kind.OPERATION  # its section's kind
 
 
 @dataclass(frozen=True)
@@ -505,12 +507,14 @@ def _facts_of(document: Document, filed: list[tuple[Candidate, Scan, dict[str, f
             fields={**_fields(section, text, scan, common, matchers), "people": common["people"],
                     "modality": common["modality"]},
             key_terms=key_terms,
+            actors=frozenset(scan.contributors),
             words=content_words(text),
             anchors=anchors(text),
             date_stated=stated,
             period_end=_period_end(text, named),
             amounts=tuple(common["quantities"]),
             watch=watch.name if watch else None,
+            kind=kind,
         ))
         before = (sentence.paragraph, facts[-1])
     return facts
