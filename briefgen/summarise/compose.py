@@ -53,29 +53,39 @@ class Plan:
         return self.event.lead.words + sum(d.words for d in self.details)
 
 
+def _states(document: Document, value: str) -> bool:
+    return re.search(rf"(?<![\w.,]){re.escape(value)}(?![\w]|[.,]\d)", document.text, re.I) is not None
+
+
 def figures(reports: list[Fact], cite: dict[str, str], numbers: dict[str, int]
             ) -> tuple[tuple[Figure, ...], str | None]:
     """The figures the reports give, each with its sources, and a note when sources count one thing
-    differently ("Sources differ on the number of vehicles: Eight [5]; 10 [6].")."""
-    by_thing: dict[str, dict[float, list[tuple[str, str, str]]]] = {}
+    differently ("Sources differ on the number of vehicles: Eight [5]; 10 [6].").
+
+    Sources disagree when one gives a number the other's text never states, and the other the reverse: an
+    article that names both counts two things (Kenya's thousand officers, Belize's two).
+    """
+    by_thing: dict[str, dict[float, list[tuple[str, str, Document]]]] = {}
     for report in reports:
         for amount in report.amounts:
             if not amount["of"] or amount["number"] is None:
                 continue  # "at least three of the ...": nothing named to compare
             thing = amount["of"].split()[-1].lower().rstrip("s")
             by_thing.setdefault(thing, {}).setdefault(amount["number"], []).append(
-                (amount["of"], amount["value"], report.document.key))
+                (amount["of"], amount["value"], report.document))
     found = tuple(
-        Figure(reports_of[0][0], reports_of[0][1], tuple(dict.fromkeys(cite[key] for _, _, key in reports_of)))
-        for values in by_thing.values() for reports_of in values.values())
+        Figure(given[0][0], given[0][1], tuple(dict.fromkeys(cite[d.key] for _, _, d in given)))
+        for values in by_thing.values() for given in values.values())
     for thing, values in by_thing.items():
-        # sources disagree when they give different numbers; one article giving two counts two things
-        holders = [{key for _, _, key in reports_of} for reports_of in values.values()]
-        disagree = any(not first & second for n, first in enumerate(holders) for second in holders[n + 1:])
+        groups = list(values.values())
+        disagree = any(
+            any(not _states(d, second[0][1]) for _, _, d in first)
+            and any(not _states(d, first[0][1]) for _, _, d in second)
+            for n, first in enumerate(groups) for second in groups[n + 1:])
         if disagree:
             differing = "; ".join(
-                f"{reports_of[0][1]} [{', '.join(dict.fromkeys(str(numbers[key]) for _, _, key in reports_of))}]"
-                for reports_of in values.values())
+                f"{given[0][1]} [{', '.join(dict.fromkeys(str(numbers[d.key]) for _, _, d in given))}]"
+                for given in groups)
             return found, f"Sources differ on the number of {thing}s: {differing}."
     return found, None
 
