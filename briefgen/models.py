@@ -142,10 +142,13 @@ class Section:
 
 @dataclass(frozen=True)
 class TableRow:
+    """One event's row: every cell but the date states only what the event's evidence states."""
+
     cells: tuple[str, ...]
     sources: tuple[str, ...]
     conflict: bool = False
     note: str | None = None
+    item: str = ""  # the id of the item (event) the row is built from
 
 
 @dataclass(frozen=True)

@@ -134,3 +134,53 @@ def test_every_quote_of_a_development_build_is_its_source_slice(tmp_path, name, 
     editions = build_json(SAMPLE_CONFIG, tmp_path, "--corpus", corpus, "--from", window[0], "--to", window[1])
     texts = documents_of(corpus)
     assert all(check_evidence(edition, texts) > 0 for edition in editions.values())
+
+
+def check_tables(edition: dict) -> int:
+    """Every cell of every row, the date aside, states only what its event's evidence states; returns the
+    number of rows checked."""
+    items = {i["id"]: i for s in edition["sections"] for i in s["items"]}
+    rows = 0
+    for table in edition["tables"]:
+        dated = [n for n, column in enumerate(table["columns"]) if column == "Date"]
+        for row in table["rows"]:
+            item = items[row["item"]]
+            evidence = " ".join(" ".join(e["quote"] for said in (item, *item["details"])
+                                         for e in said["evidence"]).lower().split())
+            for n, cell in enumerate(row["cells"]):
+                if n in dated or cell == "—":
+                    continue
+                for part in re.split(r"; |, | → ", cell):
+                    assert " ".join(part.lower().split()) in evidence, (table["id"], cell, part)
+            rows += 1
+    return rows
+
+
+def test_every_table_cell_of_the_sample_week_is_stated_by_its_evidence(sample_week):
+    assert check_tables(sample_week["analyst"]) >= 5
+
+
+@pytest.mark.skipif(not SOMALIA.exists(), reason="the development corpora sit beside the project")
+@pytest.mark.parametrize(("name", "config"), [("haiti-2024-oct-jan", SAMPLE_CONFIG),
+                                              ("haiti-2025-mar-jul", SAMPLE_CONFIG),
+                                              ("somalia-2024-2025", ROOT / "config" / "somalia.yaml")])
+def test_every_table_cell_of_a_development_build_is_stated_by_its_evidence(tmp_path, name, config):
+    corpus = SHARED / "eval" / "dev" / name / "corpus"
+    edition = build_json(config, tmp_path, "--corpus", corpus, "--from", "2024-08-01", "--to", "2025-07-31",
+                         "--audience", "analyst")["analyst"]
+    assert check_tables(edition) >= 5
+
+
+@pytest.mark.parametrize(("sentence", "donor", "recipient"), [
+    ("France delivered four armoured vehicles to the Haitian National Police in Port-au-Prince on Saturday.",
+     "France", "Haitian National Police"),
+    ("Eight MaxxPro vehicles donated by the United States arrived in Haiti for use by the MSS on Tuesday.",
+     "United States", "MSS"),
+    ("Several MSS vehicles have been damaged by gunfire since the first Kenyan officers arrived in Haiti.",
+     None, None),
+])
+def test_donor_and_recipient_come_from_who_gave_what_to_whom(tmp_path, sentence, donor, recipient):
+    files = {"a.txt": f"date 2025-08-26\nEquipment for Haiti\n\n{sentence}\n"}
+    sections, _, _, _ = compose_inline(tmp_path, files, "analyst")
+    equipment = next(s for s in sections if s.id == "equipment").items
+    assert [(i.fields["donor"], i.fields["recipient"]) for i in equipment] == [(donor, recipient)]

@@ -41,7 +41,7 @@ def test_a_delivery_of_armoured_vehicles_is_equipment_with_donor_item_quantity_s
         "The Canadian government delivered 12 armoured vehicles to the Haitian National Police on Tuesday.")})
     fact = only(facts, "Canadian government")
     assert fact.section == "equipment"
-    assert fact.fields["donor"] == "Canada"
+    assert (fact.fields["donor"], fact.fields["recipient"]) == ("Canadian", "Haitian National Police")  # as said
     assert "armoured vehicle" in fact.fields["item"].lower()
     assert "12" in fact.fields["quantity"]
     assert fact.fields["status"] == "delivered"

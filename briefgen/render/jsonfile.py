@@ -49,6 +49,12 @@ def briefing_dict(briefing: Briefing) -> dict[str, Any]:
             }
             for section in briefing.sections
         ],
+        "tables": [
+            {"id": table.id, "title": table.title, "section": table.section, "columns": list(table.columns),
+             "rows": [{"item": row.item, "cells": list(row.cells), "sources": list(row.sources),
+                       "conflict": row.conflict} for row in table.rows]}
+            for table in briefing.tables
+        ],
         "editor_note": briefing.editor_note,
         "new_summary": briefing.new_summary,
         "key_points": [item_dict(item) for item in briefing.key_points],

@@ -92,6 +92,10 @@ PROSPECTIVE = "prospective"  # ...of a forward-looking one, when the topic names
 # "formed in 2023", "during 2022": a bare year after a word that makes it one (not "2000 officers")
 PAST_YEAR = re.compile(r"\b(?:in|during|until|through|throughout)\s+(?:(?:early|late|mid-?)\s*)?((?:19|20)\d\d)\b(?![\d,])")
 SINCE = re.compile(r"\bsince\b[^,;:.]*$", re.I)  # "since the embargo was lifted in December 2023": same clause
+GIVING = re.compile(r"\b(?:donat|deliver|hand(?:ed|s|ing)?\s+over|gave|give|suppl|provid|transferr?|ship|sen[dt])\w*",
+                    re.I)
+BY_WHOM = re.compile(r"\b(?:by|from)\s+(?:the\s+)?$", re.I)  # "donated by the United States"
+TO_WHOM = re.compile(r"\b(?:to|for(?:\s+use\s+by)?)\s+(?:the\s+)?$", re.I)  # "handed to the PNH"
 CURRENCY_BEFORE = re.compile(r"(?:[$€£]|\b(?:US|USD|EUR|KES|KSh)\s?)$")  # "$15", "US$ 15"
 CURRENCY_AFTER = re.compile(r"^\s*(?:million|billion)?\s*(?:dollars|euros|pounds|shillings)\b", re.I)
 
@@ -324,6 +328,29 @@ def _filed_sections(text: str, chances: dict[str, float], cue_scores: dict[str, 
     return {section: chances.get(str(topic.sections[section].kind), 0.0) for section in section_ids}
 
 
+def _giving(text: str, matchers: TopicMatchers) -> tuple[str | None, str | None]:
+    """(donor, recipient) as the sentence names them around its verb of giving: "donated by X", "to Y",
+    or the nation that is the subject; nothing without such a verb."""
+    verb = GIVING.search(text)
+    if verb is None:
+        return None, None
+    lexicons = [matchers.nations.lexicon, *matchers.roles[Role.MISSION], *matchers.roles[Role.PARTNER]]
+    # at one offset the longest name: "Haitian National Police", not "Haitian"
+    named = sorted((match for lexicon in lexicons for match in lexicon.matches(text)),
+                   key=lambda match: (match[0], -len(match[1])))
+    donor = recipient = None
+    for offset, words in named:
+        before = text[max(0, offset - 20):offset]
+        if offset > verb.start() and donor is None and BY_WHOM.search(before):
+            donor = words
+        elif offset > verb.start() and recipient is None and TO_WHOM.search(before):
+            recipient = words
+    if donor is None:  # "France delivered ...": the nation before the verb
+        donor = next((words for offset, words in reversed(named) if offset < verb.start()
+                      and matchers.nations.name_of(words)), None)
+    return donor, recipient
+
+
 def _fields(section: str, text: str, scan: Scan, common: dict[str, Any], matchers: TopicMatchers) -> dict[str, Any]:
     """The fields of the section's kind (see `topic.KIND_FIELDS`)."""
     rule = matchers.topic.sections[section]
@@ -340,9 +367,10 @@ def _fields(section: str, text: str, scan: Scan, common: dict[str, Any], matcher
     if rule.kind == Kind.DELIVERY:
         items = scan.named[Role.MATERIEL]
         counted = [q for q in amounts if any(i.lower() in q["of"].lower() for i in items)] or amounts
+        donor, recipient = _giving(text, matchers)
         return {
-            "donor": nations[0] if nations else None,
-            "recipient": forces[0] if forces else None,
+            "donor": donor,
+            "recipient": recipient,
             "item": items[0] if items else None,
             "quantity": counted[0]["text"] if counted else None,
             "status": matchers.status(scan, rule.statuses),

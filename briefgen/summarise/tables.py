@@ -14,18 +14,31 @@ DANGLING = re.compile(r"^[\s;,→]+|[\s;,→]+$")
 EMPTY = "—"
 
 
-def _value(item: Item, name: str) -> str:
+def _said(value: str, evidence: str) -> bool:
+    """Whether the evidence states the value, word for word (case and spacing aside)."""
+    return " ".join(value.lower().split()) in evidence
+
+
+def _value(item: Item, name: str, evidence: str) -> str:
+    """A field's value as the evidence states it: list members and values it does not state are left out."""
     if name == "date":
         return display_date(item.date) if item.date else ""
     value = item.fields.get(name)
-    if isinstance(value, list):
-        return ", ".join(v["name"] if isinstance(v, dict) else str(v) for v in value)
-    return "" if value is None else str(value)
+    values = value if isinstance(value, list) else [] if value is None else [value]
+    said = [text for text in (v["name"] if isinstance(v, dict) else str(v) for v in values) if _said(text, evidence)]
+    return ", ".join(dict.fromkeys(said))
+
+
+def evidence_text(item: Item) -> str:
+    quotes = [e.quote for e in item.evidence] + [e.quote for d in item.details for e in d.evidence]
+    return " ".join(" ".join(quotes).lower().split())
 
 
 def cell(template: str, item: Item) -> str:
-    """A column's template filled from the item; separators around missing values are dropped."""
-    filled = FIELD.sub(lambda m: _value(item, m[1]), template)
+    """A column's template filled from the item's fields, as its evidence states them; separators around
+    missing values are dropped."""
+    evidence = evidence_text(item)
+    filled = FIELD.sub(lambda m: _value(item, m[1], evidence), template)
     return DANGLING.sub("", filled) or EMPTY
 
 
@@ -42,7 +55,7 @@ def build_tables(table_ids: list[str], specs: dict[str, TableSpec], sections: tu
             cells = tuple(cell(column.value, item) for column in spec.columns)
             if all(c == EMPTY for c, column in zip(cells, spec.columns, strict=True) if "{date}" not in column.value):
                 continue  # nothing but a date: the item's sentence says it better
-            rows.append(TableRow(cells, item.sources, item.conflict, item.note))
+            rows.append(TableRow(cells, item.sources, item.conflict, item.note, item.id))
         if rows:
             tables.append(Table(table_id, spec.title, spec.section, tuple(c.title for c in spec.columns), tuple(rows)))
     return tuple(tables)
