@@ -145,10 +145,13 @@ def _fit(chosen: dict[str, list[Plan]], protected: list[Plan], pinned: set[str],
             return
 
 
-def _evidence(document: Document, facts: list[Fact], source: str) -> Evidence:
-    fact = next(f for f in facts if f.document == document)
-    start, end = fact.span
-    return Evidence(source, document.text[start:end], start, end)
+def _evidence(documents: list[Document], facts: list[Fact], source_of: dict[str, str]) -> tuple[Evidence, ...]:
+    """For each document, the sentence of the first of `facts` it gave, at its offsets."""
+    first: dict[str, Fact] = {}
+    for fact in facts:
+        first.setdefault(fact.document.key, fact)
+    return tuple(Evidence(source_of[d.key], d.text[first[d.key].span[0]:first[d.key].span[1]], *first[d.key].span)
+                 for d in documents)
 
 
 def _merged_fields(facts: list[Fact]) -> dict[str, Any]:
@@ -203,8 +206,7 @@ def compose(
     numbers = {key: number for number, key in enumerate(sources, start=1)}
 
     def cited(documents: list[Document], facts: list[Fact]) -> tuple[tuple[str, ...], tuple[Evidence, ...]]:
-        return (tuple(cite[d.key] for d in documents),
-                tuple(_evidence(d, facts, cite[d.key]) for d in documents))
+        return tuple(cite[d.key] for d in documents), _evidence(documents, facts, cite)
 
     def item(plan: Plan, lead_text: str, item_id_: str, with_details: bool) -> Item:
         event = plan.event

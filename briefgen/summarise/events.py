@@ -49,7 +49,7 @@ class Event:
 
     @property
     def documents(self) -> list[Document]:
-        return list(dict.fromkeys(d for part in self.parts for d in part.documents))
+        return list({d.key: d for part in self.parts for d in part.documents}.values())
 
     @property
     def rank(self) -> float:
@@ -83,7 +83,8 @@ def _actors_differ(a: Fact, b: Fact) -> bool:
 
 def _told_together(a: Draft, b: Draft) -> bool:
     """Reports in one article, next to each other or naming an entity in common."""
-    return any(x.document == y.document and (abs(x.position - y.position) <= NEARBY or x.key_terms & y.key_terms)
+    return any(x.document.key == y.document.key
+               and (abs(x.position - y.position) <= NEARBY or x.key_terms & y.key_terms)
                for x in a.reports[:PARTS_COMPARED] for y in b.reports[:PARTS_COMPARED])
 
 
