@@ -299,3 +299,15 @@ def test_a_sentence_without_a_back_reference_inherits_nothing(facts_of):
         "Gang members detonated a car bomb outside the Delmas police station on Tuesday, killing two officers. "
         "A new bakery opened its doors near the cathedral.")})
     assert not [f for f in facts if "bakery" in f.text]
+
+
+@pytest.mark.parametrize("dateline", ["GENEVA/PORT-AU-PRINCE - ", "UNITED NATIONS (Horn Wire) - ",
+                                      "PORT-AU-PRINCE, Nov 12 (Caribbean Wire) - "])
+def test_a_wire_dateline_is_not_part_of_the_statement(facts_of, dateline):
+    facts = facts_of({"wire.txt": article(
+        "Gang raid in Haiti",
+        f"{dateline}Gunmen from the Gran Grif gang killed at least 70 people in Pont-Sondé, Haiti, on Thursday, "
+        "while MSS officers were deployed nearby.")})
+    fact = only(facts, "Gran Grif")
+    assert fact.text.startswith("Gunmen from the Gran Grif gang")
+    assert fact.document.text[fact.span[0]:fact.span[1]].startswith(dateline.strip())  # the evidence keeps it

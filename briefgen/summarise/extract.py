@@ -66,7 +66,7 @@ FUNCTION_WORDS = {"of", "the", "a", "an", "in", "on", "at", "to", "for", "from",
                   "over", "under", "between", "against", "around", "inside", "outside"}
 STATEMENT_DATE = re.compile(r"\b(?:said|says|told|announced|confirmed|stated|reported)\s+(?:on\s+)?$", re.I)
 # "MOGADISHU, Sept 23, 2024 (Horn Wire) - ", "ANKARA - ": a place in capitals, perhaps a date and an agency
-DATELINE = re.compile(r"^(?=\S)(?:[A-Z][A-Z.'’ -]{2,40})?(?:,?\s*(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)?"
+DATELINE = re.compile(r"^(?=\S)(?:[A-Z][A-Z.'’ /-]{2,40})?(?:,?\s*(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)?"
                       r"(?:,?\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?)?"
                       r"(?:\s*\([^()\n]{1,40}\))?\s+[-–—]+\s+(?=[A-Z])")
 SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*$")
@@ -488,9 +488,9 @@ def _facts_of(document: Document, filed: list[tuple[Candidate, Scan, dict[str, f
         modality = matchers.modality(scan)
         named = _event_dates(text, reference, scan.forward)
         # "police said on Wednesday that ... on Monday": the event is Monday
-        events = [m for m in named if not STATEMENT_DATE.search(text[:m.start])] or named
-        mentions = [m for m in events if m.precision == "day"]
-        stated = False  # whether the sentence itself names the day it gives the fact
+        events = [m for m in named if not STATEMENT_DATE.search(text[:m.start])]
+        mentions = [m for m in events or named if m.precision == "day"]
+        stated = False  # whether the sentence names the day of what it reports (not only of a statement)
         if kind == Kind.FORWARD_LOOKING:
             # the date of the statement or decision, not of the future it speaks of
             recent = [m.day for m in mentions if document.published is not None
@@ -499,7 +499,7 @@ def _facts_of(document: Document, filed: list[tuple[Candidate, Scan, dict[str, f
             stated = bool(recent)
         elif mentions:
             when = mentions[0].day
-            stated = True
+            stated = bool(events)
         elif named:
             when = None  # "in October 2023": no day to give
         elif context is not None and context.section == section:
