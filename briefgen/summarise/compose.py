@@ -22,7 +22,7 @@ from briefgen.summarise.merge import Draft, item_id, overlap
 
 REPEAT_PENALTY = 4.0  # rank taken from an item per unit of overlap with a stronger kept one
 WORD_COST = 0.03  # rank an item gives up, when the budget is tight, per word it takes
-MAX_DETAILS = 6  # details under one lead, before the budget
+MAX_DETAILS = 10  # details under one lead, before the budget
 SUBORDINATE = re.compile(
     r",\s+(?:days after|weeks after|after|as|while|which|who|where|with|according to|amid|following|before|"
     r"despite|even as|prompting|including|in a move|a statement|officials said|said)\b"

@@ -5,7 +5,8 @@ other articles tell it again with other details. An event's lead is its stronges
 its details, except those that say again what the lead says in other words and name nothing new: they
 become further reports of the lead. Two drafts are of one event when they are in the same section, the nations they name as acting do not
 differ, their days agree (the same day, or one of
-them does not name its day and they lie within two weeks), and they come from one article (next to each other, or naming an entity in common; not for plans and
+them does not name its day and they lie within two weeks), and they come from one article (where a
+sentence naming no day belongs with its neighbours) (next to each other, or naming an entity in common; not for plans and
 decisions, which an article lists side by side), or their
 places do not disagree, they name an entity in common and mean much the same: the cosine of their
 static embeddings (the filer's) is high, or fairly high when both name the same day.
@@ -91,10 +92,13 @@ def _told_together(a: Draft, b: Draft) -> bool:
 def same_event(a: Draft, b: Draft, similarity: float) -> bool:
     """Whether two drafts tell of one event (see the module's docstring); `similarity` is their leads' cosine."""
     first, second = a.lead, b.lead
-    if first.section != second.section or not _days_agree(first, second) or _actors_differ(first, second):
+    if first.section != second.section or _actors_differ(first, second):
         return False
-    if first.kind is not Kind.FORWARD_LOOKING and _told_together(a, b):
+    undated = first.date is None or second.date is None
+    if first.kind is not Kind.FORWARD_LOOKING and (undated or _days_agree(first, second)) and _told_together(a, b):
         return True  # one article tells one event in several sentences, naming several places
+    if not _days_agree(first, second):
+        return False
     if not _places_agree(first, second):
         return False
     if not first.key_terms & second.key_terms:
