@@ -184,3 +184,20 @@ def test_donor_and_recipient_come_from_who_gave_what_to_whom(tmp_path, sentence,
     sections, _, _, _ = compose_inline(tmp_path, files, "analyst")
     equipment = next(s for s in sections if s.id == "equipment").items
     assert [(i.fields["donor"], i.fields["recipient"]) for i in equipment] == [(donor, recipient)]
+
+
+def test_a_sentence_naming_the_decision_before_it_joins_that_event_while_plans_side_by_side_stay_apart(tmp_path):
+    files = {
+        "vote.txt": "date 2025-08-29\nCouncil renews mission\n\n"
+                    "The UN Security Council on Thursday renewed the mandate of the MSS mission in Haiti until "
+                    "October 2026. The resolution also asks the Secretary-General for options on UN support.\n",
+        "plans.txt": "date 2025-08-27\nUS weighs mission changes\n\n"
+                     "The United States is considering shifting the leadership of the MSS mission in Haiti to "
+                     "another country. Washington is also pushing to double the size of the foreign force in Haiti.\n",
+    }
+    sections, _, _, _ = compose_inline(tmp_path, files, "analyst")
+    outlook = next(s for s in sections if s.id == "outlook").items
+    vote = [i for i in outlook if "renewed the mandate" in i.text]
+    assert len(vote) == 1 and "options on UN support" in vote[0].text  # one event: the vote and its resolution
+    plans = [i.lead for i in outlook if "leadership" in i.lead or "double the size" in i.lead]
+    assert len(plans) == 2, [i.text for i in outlook]

@@ -6,7 +6,8 @@ its details, except those that say again what the lead says in other words and n
 become further reports of the lead. Two drafts are of one event when they are in the same section, the nations they name as acting do not
 differ, their days agree (the same day, or one of
 them does not name its day and they lie within two weeks), and they come from one article (where a
-sentence naming no day belongs with its neighbours) (next to each other, or naming an entity in common; not for plans and
+sentence naming no day belongs with its neighbours, and one that names what the sentence before it told of,
+"The vote...", belongs with it) (next to each other, or naming an entity in common; not for plans and
 decisions, which an article lists side by side), or their
 places do not disagree, they name an entity in common and mean much the same: the cosine of their
 static embeddings (the filer's) is high, or fairly high when both name the same day.
@@ -89,13 +90,20 @@ def _told_together(a: Draft, b: Draft) -> bool:
                for x in a.reports[:PARTS_COMPARED] for y in b.reports[:PARTS_COMPARED])
 
 
+def _named_back(a: Draft, b: Draft) -> bool:
+    """One report names what a report of the other told of, the sentence before it ("The vote came...")."""
+    return any(x.document.key == y.document.key and (x.follows == y.position or y.follows == x.position)
+               for x in a.reports[:PARTS_COMPARED] for y in b.reports[:PARTS_COMPARED])
+
+
 def same_event(a: Draft, b: Draft, similarity: float) -> bool:
     """Whether two drafts tell of one event (see the module's docstring); `similarity` is their leads' cosine."""
     first, second = a.lead, b.lead
     if first.section != second.section or _actors_differ(first, second):
         return False
     undated = first.date is None or second.date is None
-    if first.kind is not Kind.FORWARD_LOOKING and (undated or _days_agree(first, second)) and _told_together(a, b):
+    if (undated or _days_agree(first, second)) and (
+            _named_back(a, b) or (first.kind is not Kind.FORWARD_LOOKING and _told_together(a, b))):
         return True  # one article tells one event in several sentences, naming several places
     if not _days_agree(first, second):
         return False

@@ -76,11 +76,13 @@ STATEMENT_LAG = timedelta(days=7)  # a decision "on Friday" is news for a week; 
 CUE_CAP = 3
 DECISIVE_CUES = 2
 # a sentence that speaks of an event named before it: "the attack", "the vote", "they", "also"
-REFERS_BACK = re.compile(
-    r"^(?:They|It|He|She|Its|Their|These|Those)\b|^(?:The|This|That)\s+(?:[\w-]+\s+){0,2}?(?:attack|assault|operation|"
-    r"raid|clash(?:es)?|fighting|ambush|blast|explosion|crash|massacre|killings?|incident|vote|resolution|decision|"
-    r"meeting|summit|talks|delivery|shipment|consignment|deployment|contingent|unit|victims|attackers|gunmen|"
-    r"officers|troops|soldiers|group|statement|report|move|offensive)\b|\balso\b")
+NAMES_BACK = (  # a sentence that names what the one before it told of: "The vote...", "Both groups..."
+    r"^(?:They|It|He|She|Its|Their|These|Those|Both)\b|^(?:The|This|That|Under\s+the)\s+(?:[\w-]+\s+){0,2}?(?:attack|"
+    r"assault|operation|raid|clash(?:es)?|fighting|ambush|blast|explosion|crash|massacre|killings?|incident|vote|"
+    r"resolution|decision|designations?|meeting|summit|talks|delivery|shipment|consignment|deployment|contingent|"
+    r"unit|victims|attackers|gunmen|officers|troops|soldiers|group|statement|report|move|offensive)\b")
+REFERS_BACK = re.compile(NAMES_BACK + r"|\balso\b")  # ...or adds to it
+NAMED_BACK = re.compile(NAMES_BACK)
 CONTEXT_SCORE = 0.5  # a sentence filed only because it refers back ranks low
 NONE_CUTOFF = 0.7  # the filer's probability of `none` under which a sentence informs some section
 SURE_KIND = 0.5  # a sentence naming nobody and no number is filed when the filer is this sure of its kind
@@ -117,6 +119,7 @@ class Fact:
     words: frozenset[str] = frozenset()  # content words, for comparing reports
     anchors: frozenset[str] = frozenset()  # names and numbers: what pins a report to one event
     date_stated: bool = False  # the sentence names its day; otherwise the day is its article's or its lead's
+    follows: int | None = None  # the position of the fact before it that this sentence names ("The vote")
     period_end: date | None = None  # the latest day any time the sentence names reaches ("in 2023": 31 Dec)
     amounts: tuple[dict[str, Any], ...] = field(default=(), compare=False, hash=False)  # see `quantities`
     watch: str | None = None  # the topic watch it matches: the strongest such reports are always carried
@@ -539,6 +542,7 @@ def _facts_of(document: Document, filed: list[tuple[Candidate, Scan, dict[str, f
             words=content_words(text),
             anchors=anchors(text),
             date_stated=stated,
+            follows=context.position if context is not None and NAMED_BACK.search(text) else None,
             period_end=_period_end(text, named),
             amounts=tuple(common["quantities"]),
             watch=watch.name if watch else None,
