@@ -26,7 +26,8 @@ system-deps:
 demo: system-deps $(VENV)/.installed
 	$(BIN)/briefgen build --config config/weekly.yaml --as-of $(DEMO_AS_OF)
 
-test: system-deps $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev
+	@sh scripts/system-deps.sh test
 	$(BIN)/python -m pytest
 
 clean:
