@@ -19,8 +19,8 @@ from briefgen.render import render_all, write_atomically
 from briefgen.render.html import environment, load_template
 from briefgen.select import select
 from briefgen.summarise import Event, compose, extract, group_events, merge
-from briefgen.summarise.merge import SAME_TEXT, overlap
 from briefgen.summarise.extract import anchors, content_words
+from briefgen.summarise.merge import SAME_TEXT, overlap
 from briefgen.summarise.tables import build_tables, items_per_day_chart
 
 

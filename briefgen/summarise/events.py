@@ -3,14 +3,16 @@
 An article tells one event in several sentences (the raid, then what was seized, then who visited), and
 other articles tell it again with other details. An event's lead is its strongest draft; the others are
 its details, except those that say again what the lead says in other words and name nothing new: they
-become further reports of the lead. Two drafts are of one event when they are in the same section, the nations they name as acting do not
-differ, their days agree (the same day, or one of
-them does not name its day and they lie within two weeks), and they come from one article (where a
-sentence naming no day belongs with its neighbours, and one that names what the sentence before it told of,
-"The vote...", belongs with it) (next to each other, or naming an entity in common; not for plans and
-decisions, which an article lists side by side), or their
-places do not disagree, they name an entity in common and mean much the same: the cosine of their
-static embeddings (the filer's) is high, or fairly high when both name the same day.
+become further reports of the lead.
+
+Two drafts are of one event when they are in the same section, the nations they name as acting do not
+differ, their days agree (the same day, or one of them does not name its day and they lie within two
+weeks), and either
+- they come from one article: next to each other or naming an entity in common (a sentence naming no day
+  belongs with its neighbours), though not plans and decisions, which an article lists side by side,
+  unless a sentence names what the one before it told of ("The resolution...", "Both groups..."); or
+- their places do not disagree, they name an entity in common and mean much the same: the cosine of their
+  static embeddings (the filer's) is high, or fairly high when both name the same day.
 """
 
 from __future__ import annotations
@@ -21,10 +23,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from briefgen.models import Document
-from briefgen.summarise.merge import CANDIDATES, CORROBORATION, EVENT_DAYS, Draft
-from briefgen.topic import Kind
 from briefgen.summarise.extract import Fact
 from briefgen.summarise.filer import embed
+from briefgen.summarise.merge import CANDIDATES, CORROBORATION, EVENT_DAYS, Draft
+from briefgen.topic import Kind
 
 SAME_MEANING = 0.6  # cosine above which two reports naming one shared entity tell of one event
 SAME_DAY_MEANING = 0.4  # ...when both name the same day

@@ -92,7 +92,8 @@ PROPER_NAME = re.compile(r"(?<=\s)[A-Z][\w'’-]+")
 DONE = "done"  # the modality of a report of what happened
 PROSPECTIVE = "prospective"  # ...of a forward-looking one, when the topic names no prospective status
 # "formed in 2023", "during 2022": a bare year after a word that makes it one (not "2000 officers")
-PAST_YEAR = re.compile(r"\b(?:in|during|until|through|throughout)\s+(?:(?:early|late|mid-?)\s*)?((?:19|20)\d\d)\b(?![\d,])")
+PAST_YEAR = re.compile(
+    r"\b(?:in|during|until|through|throughout)\s+(?:(?:early|late|mid-?)\s*)?((?:19|20)\d\d)\b(?![\d,])")
 SINCE = re.compile(r"\bsince\b[^,;:.]*$", re.I)  # "since the embargo was lifted in December 2023": same clause
 GIVING = re.compile(r"\b(?:donat|deliver|hand(?:ed|s|ing)?\s+over|gave|give|suppl|provid|transferr?|ship|sen[dt])\w*",
                     re.I)
