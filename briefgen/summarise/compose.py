@@ -98,6 +98,7 @@ def shorten(text: str, min_words: int = 8) -> str:
             return head.rstrip(" ,;:") + "."
     return text
 
+
 def _repeats(plan: Plan, kept: list[Plan]) -> float:
     """How far an event's lead says again what a stronger kept lead of its section says (0 to 1)."""
     return max((overlap(plan.lead.words, other.lead.words) for other in kept
@@ -234,11 +235,11 @@ def compose(
     titles = {s.id: s.title for s in sections}
     built = tuple(
         Section(section_id, titles[section_id],
-                tuple(item(p, p.event.lead.text, p.id, True)
+                tuple(item(p, p.lead.text, p.id, True)
                       for p in sorted(picked, key=lambda p: (p.id not in pinned, *_reading_order(p)))))
         for section_id, picked in chosen.items()
     )
-    points = tuple(item(p, shorten(p.event.lead.text), item_id("key-point", p.event.lead.text), False)
+    points = tuple(item(p, shorten(p.lead.text), item_id("key-point", p.lead.text), False)
                    for p in key_points)
     return built, points, tuple(sources.values())
 

@@ -18,6 +18,7 @@ weeks), and either
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +26,7 @@ import numpy as np
 from briefgen.models import Document
 from briefgen.summarise.extract import Fact
 from briefgen.summarise.filer import embed
-from briefgen.summarise.merge import CANDIDATES, CORROBORATION, EVENT_DAYS, Draft
+from briefgen.summarise.merge import CANDIDATES, CORROBORATION, EVENT_DAYS, Draft, places_agree
 from briefgen.topic import Kind
 
 SAME_MEANING = 0.6  # cosine above which two reports naming one shared entity tell of one event
@@ -74,28 +75,25 @@ def _days_agree(a: Fact, b: Fact) -> bool:
     return abs((a.date - b.date).days) <= EVENT_DAYS
 
 
-def _places_agree(a: Fact, b: Fact) -> bool:
-    places_a = {p.lower() for p in a.fields.get("places") or []}
-    places_b = {p.lower() for p in b.fields.get("places") or []}
-    return not (places_a and places_b) or bool(places_a & places_b)
-
-
 def _actors_differ(a: Fact, b: Fact) -> bool:
     """Both name nations that act, and none in common: Guatemala's pledge is not El Salvador's."""
     return bool(a.actors and b.actors) and not a.actors & b.actors
 
 
+def _one_article(a: Draft, b: Draft) -> Iterator[tuple[Fact, Fact]]:
+    """Pairs of their strongest reports that come from the same article."""
+    return ((x, y) for x in a.reports[:PARTS_COMPARED] for y in b.reports[:PARTS_COMPARED]
+            if x.document.key == y.document.key)
+
+
 def _told_together(a: Draft, b: Draft) -> bool:
     """Reports in one article, next to each other or naming an entity in common."""
-    return any(x.document.key == y.document.key
-               and (abs(x.position - y.position) <= NEARBY or x.key_terms & y.key_terms)
-               for x in a.reports[:PARTS_COMPARED] for y in b.reports[:PARTS_COMPARED])
+    return any(abs(x.position - y.position) <= NEARBY or x.key_terms & y.key_terms for x, y in _one_article(a, b))
 
 
 def _named_back(a: Draft, b: Draft) -> bool:
     """One report names what a report of the other told of, the sentence before it ("The vote came...")."""
-    return any(x.document.key == y.document.key and (x.follows == y.position or y.follows == x.position)
-               for x in a.reports[:PARTS_COMPARED] for y in b.reports[:PARTS_COMPARED])
+    return any(x.follows == y.position or y.follows == x.position for x, y in _one_article(a, b))
 
 
 def same_event(a: Draft, b: Draft, similarity: float) -> bool:
@@ -109,7 +107,7 @@ def same_event(a: Draft, b: Draft, similarity: float) -> bool:
         return True  # one article tells one event in several sentences, naming several places
     if not _days_agree(first, second):
         return False
-    if not _places_agree(first, second):
+    if not places_agree(first, second):
         return False
     if not first.key_terms & second.key_terms:
         return False

@@ -19,7 +19,7 @@ SAME_TEXT = 0.5  # word overlap above which two sentences say the same thing
 SAME_EVENT = 0.2  # lower overlap that still counts when date and named entities agree
 VERBATIM = 0.75  # word overlap of a syndicated copy with its original
 COPY_DAYS = 3  # how much later a copy may be dated
-COPY = 0.6
+COPY = 0.6  # word overlap of two documents that are copies of one another
 SAME_ANCHORS = 3  # names and numbers two reports of one event share
 EVENT_DAYS = 14  # how far apart the dates given to one event's reports may be
 RARE_WORDS = 4
@@ -47,7 +47,7 @@ class Draft:
 
     @property
     def documents(self) -> list[Document]:
-        return list(dict.fromkeys(f.document for f in self.reports))
+        return list({f.document.key: f.document for f in self.reports}.values())
 
     @property
     def id(self) -> str:
@@ -81,8 +81,7 @@ def same_fact(a: Fact, b: Fact, copies: frozenset[frozenset[str]] = frozenset())
         if not copied and not (similarity >= VERBATIM and days <= COPY_DAYS) and not (
                 (_pinned_alike(a, b) or undated_retelling) and similarity >= SAME_EVENT and days <= EVENT_DAYS):
             return False
-    places_a, places_b = a.fields.get("places") or [], b.fields.get("places") or []
-    if places_a and places_b and not {p.lower() for p in places_a} & {p.lower() for p in places_b}:
+    if not places_agree(a, b):
         return False
     if similarity >= SAME_TEXT:
         return True
@@ -90,6 +89,13 @@ def same_fact(a: Fact, b: Fact, copies: frozenset[frozenset[str]] = frozenset())
         return True
     same_day = a.date is not None and (a.date == b.date or undated_retelling)
     return a.document != b.document and same_day and len(shared) >= 2 and similarity >= SAME_EVENT
+
+
+def places_agree(a: Fact, b: Fact) -> bool:
+    """Neither names a place, or they name one in common."""
+    places_a = {p.lower() for p in a.fields.get("places") or []}
+    places_b = {p.lower() for p in b.fields.get("places") or []}
+    return not (places_a and places_b) or bool(places_a & places_b)
 
 
 def copied_documents(documents: Iterable[Document]) -> frozenset[frozenset[str]]:
