@@ -4,6 +4,8 @@ calls the pipeline, and turns errors into one line and an exit code."""
 from __future__ import annotations
 
 import argparse
+import io
+import math
 import os
 import signal
 import sys
@@ -15,9 +17,21 @@ from briefgen import __version__
 from briefgen.config import build_request
 from briefgen.errors import BriefgenError, ConfigError, stage, unexpected
 from briefgen.history import History
+from briefgen.ingest.clean import escape_name
 from briefgen.models import Diagnostic, Verdict
-from briefgen.pipeline import build, check_templates, survey
+from briefgen.pipeline import build, check_templates, missing_paths, survey
 from briefgen.runner import run
+
+
+def _seconds(value: str) -> float:
+    """A wait in seconds: a finite number, not negative (nan or inf would wait forever)."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds < 0:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, 0 or more, got {value!r}")
+    return seconds
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
                                   help="the scheduled run: every audience and format, manifest and history")
     run_cmd.add_argument("--out", help="output folder (default: the config's `output_dir`)")
     run_cmd.add_argument("--edits", help="an editor's overrides file (default: the config's `edits`)")
-    run_cmd.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+    run_cmd.add_argument("--wait", type=_seconds, default=0.0, metavar="SECONDS",
                          help="wait this long for another run of the same briefing to finish (default: refuse)")
     history_cmd = commands.add_parser("history", parents=[common], help="list the recorded runs of the briefing")
     history_cmd.add_argument("--out", help="output folder holding the history (default: the config's `output_dir`)")
@@ -54,9 +68,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _say(kind: str, message: object) -> None:
+    """One line on stderr whatever the message holds: a file name with a newline cannot forge a second."""
+    print(f"briefgen: {kind}: {escape_name(str(message))}", file=sys.stderr)
+
+
 def _warn(diagnostics: tuple[Diagnostic, ...]) -> None:
     for diagnostic in diagnostics:
-        print(f"briefgen: warning: {diagnostic}", file=sys.stderr)
+        _say("warning", diagnostic)
 
 
 def _request(args: argparse.Namespace):
@@ -81,14 +100,14 @@ def _sources_table(request) -> int:
     _warn(surveyed.diagnostics)
     header = ("PATH", "ITEM", "PUBLISHED", "DATE FOUND BY", "WINDOW", "TITLE")
     rows = [
-        (
+        tuple(escape_name(cell) for cell in (
             s.document.path,
             "-" if s.document.item is None else str(s.document.item),
             str(s.document.published or "unknown"),
             s.document.date_found_by,
             ("in" if s.included else "out") + f": {s.reason}",
             s.document.title or "-",
-        )
+        ))
         for s in surveyed.selections
     ]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]
@@ -101,11 +120,14 @@ def _sources_table(request) -> int:
 def _check(request) -> int:
     """Config, topic and templates valid (errors raised before this runs); then what the topic leaves out."""
     check_templates(request)
+    problems = missing_paths(request)
+    if problems:
+        raise ConfigError(problems)
     surveyed = survey(request)
     _warn(surveyed.diagnostics)
     off_topic = [s for s in surveyed.selections if s.verdict is Verdict.OFF_TOPIC]
     for selection in off_topic:
-        print(f"{selection.document.key}: {selection.reason}")
+        print(escape_name(f"{selection.document.key}: {selection.reason}"))
     print(f"{request.config.path}: config, topic and templates valid; {len(surveyed.selections)} documents read, "
           f"{len(surveyed.included)} in the window {request.window.start} to {request.window.end}, "
           f"{len(off_topic)} off topic, {len(surveyed.diagnostics)} warning(s)")
@@ -120,7 +142,7 @@ def _history(request) -> int:
     print(f"{'RUN':<4} {'STATUS':<10} {'WINDOW':<24}  {'AS OF':<10}  {'STARTED':<25}  {'FINISHED':<25}  MESSAGE")
     for r in runs:
         print(f"{r.id:<4} {r.status:<10} {r.window_from} to {r.window_to}  {r.as_of}  {r.started_at:<25}  "
-              f"{r.finished_at or '-':<25}  {r.message or ''}")
+              f"{r.finished_at or '-':<25}  {escape_name(r.message or '')}")
     return 0
 
 
@@ -140,6 +162,9 @@ def _interrupt(signum, frame):  # noqa: ARG001 - signal handler signature
 
 
 def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):  # whatever the locale's encoding, a name never fails to print
+            stream.reconfigure(errors="backslashreplace")
     args = _parser().parse_args(argv)
     try:
         request = _request(args)
@@ -158,20 +183,23 @@ def main(argv: list[str] | None = None) -> int:
         _warn(result.diagnostics)
         print(f"briefgen: {result.summary}", file=sys.stderr)
         for path in result.written:
-            print(path)
+            print(escape_name(str(path)))
         return 0
     except BriefgenError as exc:
         if args.verbose:
             traceback.print_exc()
         for line in str(exc).splitlines():
-            print(f"briefgen: error: {line}", file=sys.stderr)
+            _say("error", line)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("briefgen: error: interrupted", file=sys.stderr)
+        _say("error", "interrupted")
         return 130
+    except BrokenPipeError:
+        # the reader of the output has gone (`briefgen sources | head -1`): it has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit's flush finds no pipe
+        return 0
     except Exception as exc:  # a bug: still one line for the scheduler's log, the traceback behind -v
         if args.verbose:
             traceback.print_exc()
-        print(f"briefgen: error: {args.command}: {args.config}: {unexpected(exc)} (run with -v for the traceback)",
-              file=sys.stderr)
+        _say("error", f"{args.command}: {args.config}: {unexpected(exc)} (run with -v for the traceback)")
         return 1

@@ -9,15 +9,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from briefgen.errors import ConfigError
+from briefgen.files import read_regular
+from briefgen.ingest.clean import clean_label
 from briefgen.models import Window
-from briefgen.topic import Strict, TopicFile, consistency_problems
+from briefgen.topic import Label, Strict, TopicFile, consistency_problems
 
 FORMATS = ("pdf", "docx", "html", "json")
 Format = Literal["pdf", "docx", "html", "json"]
@@ -80,11 +83,11 @@ PATTERN_RULES = {
 
 class SectionSpec(Strict):
     id: Annotated[str, Field(pattern=IDENTIFIER)]
-    title: str
+    title: Label
 
 
 class AudienceSpec(Strict):
-    title: str
+    title: Label
     sections: list[str]
     max_items: Annotated[int, Field(ge=1)] = 12
     max_words: Annotated[int, Field(ge=20)] | None = None  # the sections' item text; key points restate kept items
@@ -98,17 +101,18 @@ class AudienceSpec(Strict):
 
 
 class BriefConfigFile(Strict):
-    title: str
+    title: Label
     name: Annotated[str, Field(pattern=FILE_STEM)]
     corpus: str
     topic: str
     output_dir: str = "../out"
     templates_dir: str | None = None
-    marking: str = ""
+    marking: Label = ""
     window: WindowSpec
     sections: list[SectionSpec]
     audiences: dict[Annotated[str, Field(pattern=IDENTIFIER)], AudienceSpec]
-    docx_reference: str = "reference.docx"  # a Word file whose styles, margins, header and footer the DOCX takes
+    # a Word file, in a template folder, whose styles, margins, header and footer the DOCX takes
+    docx_reference: Annotated[str, Field(pattern=FILE_STEM)] = "reference.docx"
     pdf_variant: Literal["pdf/a-3b", "pdf/ua-1"] | None = None
     history: str | None = None  # the run-history database (default: history.sqlite in output_dir)
     edits: str | None = None  # an editor's overrides file
@@ -152,13 +156,17 @@ class BriefConfig:
     edits: Path | None = None
 
 
+EDITED_CHARS = 1000  # an editor's note or reworded item: a paragraph, not a document
+EditedText = Annotated[str, AfterValidator(partial(clean_label, max_chars=EDITED_CHARS))]
+
+
 class EditsFile(Strict):
     """An editor's overrides, by stable item id."""
 
-    note: str | None = None  # shown at the top of every edition
+    note: EditedText | None = None  # shown at the top of every edition
     pin: list[str] = []  # always in, first in its section
     drop: list[str] = []  # never in
-    replace: dict[str, str] = {}  # new text; the citations stay
+    replace: dict[str, EditedText] = {}  # new text, counted in the edition's budget; the citations stay
 
 
 @dataclass(frozen=True)
@@ -229,13 +237,16 @@ MAX_CONFIG_BYTES = 1024 * 1024
 
 def _read_yaml_file(path: Path) -> Any:
     try:
-        if path.stat().st_size > MAX_CONFIG_BYTES:
+        data = read_regular(path, MAX_CONFIG_BYTES)
+        if len(data) > MAX_CONFIG_BYTES:
             raise ConfigError([f"{path}: larger than {MAX_CONFIG_BYTES // 1024} KB; not a config file"])
-        text = path.read_text(encoding="utf-8-sig")
+        text = data.decode("utf-8-sig")
     except FileNotFoundError:
         raise ConfigError([f"{path}: file not found"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"{path}: cannot read: {exc}"]) from None
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError([f"{path}: not UTF-8 text (byte {exc.start})"]) from None
     try:
         return load_yaml(text)
     except yaml.YAMLError as exc:
@@ -312,9 +323,11 @@ def load_config(path: Path) -> BriefConfig:
                  f" (the topic's tables), got {table!r}"
                  for name, audience in raw.audiences.items() for i, table in enumerate(audience.tables)
                  if table not in topic.tables]
+    template_dirs = ((base / raw.templates_dir).resolve(),) if raw.templates_dir else ()
+    problems += [f"{path}: templates_dir: folder not found: {folder}"
+                 for folder in template_dirs if not folder.is_dir()]
     if problems:
         raise ConfigError(problems)
-    template_dirs = ((base / raw.templates_dir).resolve(),) if raw.templates_dir else ()
     return BriefConfig(
         path=path,
         title=raw.title,

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from briefgen.config import BuildRequest
-from briefgen.errors import InputError, stage
+from briefgen.errors import InputError, RenderError, stage
 from briefgen.history import PastItem, RunRecord
 from briefgen.ingest import read_corpus
 from briefgen.models import Briefing, Coverage, Diagnostic, Document, Item, RenderOptions, Selection, Verdict
@@ -84,6 +84,25 @@ def check_templates(request: BuildRequest) -> None:
     env = environment(request.config.template_dirs)
     for name in request.audiences:
         load_template(env, request.config.audiences[name].template, request.config.template_dirs)
+
+
+def missing_paths(request: BuildRequest) -> list[str]:
+    """Every path the request names that a build would not find, each as a line naming it."""
+    problems = []
+    if not request.corpus.is_dir():
+        problems.append(f"{request.corpus}: corpus folder not found")
+    if any("docx" in (request.formats or request.config.audiences[name].formats) for name in request.audiences):
+        from briefgen.render.docx import reference_document  # python-docx is slow to import; only DOCX needs it
+
+        try:
+            reference_document(request.config.template_dirs, request.config.docx_reference)
+        except RenderError as exc:
+            problems.append(str(exc))
+    history_folder = request.config.history.parent if request.config.history else None
+    for folder in (request.output_dir, history_folder):
+        if folder is not None and folder.exists() and not folder.is_dir():
+            problems.append(f"{folder}: a file where a folder is expected")
+    return [f"{request.config.path}: {problem}" for problem in problems]
 
 
 def output_name(request: BuildRequest, audience: str, fmt: str) -> str:

@@ -13,6 +13,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from briefgen.ingest.clean import clean_label
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
@@ -24,6 +26,7 @@ def _number_as_text(value: object) -> object:
 
 
 Term = Annotated[str, BeforeValidator(_number_as_text)]
+Label = Annotated[str, AfterValidator(clean_label)]  # text a writer lays out: cleaned like article text
 Terms = list[Term]
 
 
@@ -131,12 +134,12 @@ class Nations(Strict):
 
 
 class TableColumn(Strict):
-    title: str
+    title: Label
     value: str  # a template of item fields: "{donor} → {recipient}"; {date} is the item's date
 
 
 class TableSpec(Strict):
-    title: str
+    title: Label
     section: str
     columns: list[TableColumn]
 

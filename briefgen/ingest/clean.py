@@ -1,4 +1,6 @@
-"""Text hygiene shared by every reader: applied once at ingest so no later stage meets bad characters."""
+"""Text hygiene for every string that reaches a writer: article text at ingest, and the labels of configs,
+topics and edits as they are loaded, so that no writer meets a character it cannot store or a run of text
+it cannot lay out."""
 
 from __future__ import annotations
 
@@ -9,17 +11,50 @@ import unicodedata
 _UNWANTED = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
 _SPACES = re.compile(r"[ \t\x0b\x0c\u00a0\u2000-\u200b\u202f\u205f\u3000]+")  # vertical tab, form feed too
 MAX_TEXT_CHARS = 200_000
+# A run of text with no break opportunity costs a layout engine time that grows with its length, and no
+# word or link in news is longer: longer runs are split.
+MAX_TOKEN_CHARS = 100
+_LONG_TOKEN = re.compile(rf"\S{{{MAX_TOKEN_CHARS + 1},}}")
+MAX_LINE_CHARS = 300  # a title, an outlet, a label
+# What a name (a file's, as the file system gives it) may hold that a one-line listing must show as an escape.
+_UNPRINTABLE_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029]")
+
+
+def _split_long(token: re.Match[str]) -> str:
+    text = token.group(0)
+    return " ".join(text[i:i + MAX_TOKEN_CHARS] for i in range(0, len(text), MAX_TOKEN_CHARS))
 
 
 def clean_lines(text: str) -> list[str]:
     """NFC lines without control characters, one space between words; blank lines are kept as ''."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = _UNWANTED.sub("", text)
+    text = _LONG_TOKEN.sub(_split_long, _UNWANTED.sub("", text))
     return [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
 
 
-def clean_line(text: str | None) -> str | None:
-    """A one-line field (title, outlet): cleaned, or None when nothing is left."""
+def clean_line(text: str | None, max_chars: int = MAX_LINE_CHARS) -> str | None:
+    """A one-line field (title, outlet, label): cleaned and cut at a word to `max_chars`, or None when
+    nothing is left."""
     if text is None:
         return None
-    return " ".join(line for line in clean_lines(str(text)) if line) or None
+    line = " ".join(line for line in clean_lines(str(text)) if line)
+    if len(line) > max_chars:
+        line = line[:max_chars - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+    return line or None
+
+
+def clean_label(text: str, max_chars: int = MAX_LINE_CHARS) -> str:
+    """A label a config, topic or edits file gives (titles, markings, notes): cleaned like article text."""
+    return clean_line(text, max_chars) or ""
+
+
+def escape_name(name: str) -> str:
+    """A file name shown as one line: control characters and undecodable bytes (surrogate-escaped by the
+    file system layer) as backslash escapes, so that a name can neither break a listing nor a writer."""
+    def escaped(match: re.Match[str]) -> str:
+        code = ord(match.group(0))
+        if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8
+            return f"\\x{code - 0xDC00:02x}"
+        return {"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(match.group(0), f"\\u{code:04x}" if code > 0xFF
+                                                             else f"\\x{code:02x}")
+    return _UNPRINTABLE_NAME.sub(escaped, name)

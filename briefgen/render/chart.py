@@ -14,7 +14,8 @@ def _draw(chart: Chart, fmt: str, dpi: int = 150) -> bytes:
     import matplotlib
     from matplotlib.figure import Figure
 
-    with matplotlib.rc_context({"svg.hashsalt": "briefgen", "svg.fonttype": "path",
+    # labels are the config's plain text: "$...$" in a section title must not be read as mathtext
+    with matplotlib.rc_context({"text.parse_math": False, "svg.hashsalt": "briefgen", "svg.fonttype": "path",
                                 "font.family": "DejaVu Sans", "font.size": 8}):
         figure = Figure(figsize=(6.3, 1.9), dpi=dpi)
         axes = figure.add_subplot()

@@ -18,6 +18,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from briefgen.errors import RenderError
+from briefgen.files import read_regular
 from briefgen.models import Briefing, Item, RenderOptions, Table
 from briefgen.render.html import citation_numbers, is_web_url
 from briefgen.render.text import citation_marker, display_date, window_label
@@ -28,19 +29,31 @@ NEW_COLOUR = RGBColor(0x2E, 0x7D, 0x32)
 TABLE_STYLE = "Light Grid Accent 1"
 
 
-def _reference(template_dirs: tuple[Path, ...], name: str) -> Path:
+MAX_REFERENCE_BYTES = 50 * 1024 * 1024
+
+
+def reference_document(template_dirs: tuple[Path, ...], name: str) -> bytes:
+    """The reference DOCX named `name`, from the first template folder holding it, and only from those:
+    the config names a file (no folders), and it is read without following a link out of the folder."""
     for folder in template_dirs:
-        if (folder / name).is_file():
-            return folder / name
+        try:
+            data = read_regular(folder / name, MAX_REFERENCE_BYTES)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise RenderError(f"{folder / name}: reference DOCX not usable: {exc.strerror or exc}") from None
+        if len(data) > MAX_REFERENCE_BYTES:
+            raise RenderError(f"{folder / name}: reference DOCX larger than {MAX_REFERENCE_BYTES // 2**20} MB")
+        return data
     raise RenderError(f"reference DOCX {name!r} not found (searched {', '.join(str(d) for d in template_dirs)})")
 
 
-def _empty_document(reference: Path):
+def _empty_document(reference: bytes, name: str):
     """The reference document with its body emptied; styles, section settings, header and footer stay."""
     try:
-        document = open_docx(str(reference))
+        document = open_docx(io.BytesIO(reference))
     except Exception as exc:  # python-docx raises several kinds for a file that is not a DOCX
-        raise RenderError(f"{reference}: not a usable DOCX ({exc})") from None
+        raise RenderError(f"{name}: not a usable DOCX ({exc})") from None
     body = document.element.body
     for child in list(body):
         if child.tag != qn("w:sectPr"):
@@ -182,7 +195,8 @@ def _chart(document, briefing: Briefing) -> None:
 
 
 def render_docx(briefing: Briefing, options: RenderOptions) -> bytes:
-    document = _empty_document(_reference(options.template_dirs, options.docx_reference))
+    document = _empty_document(reference_document(options.template_dirs, options.docx_reference),
+                               options.docx_reference)
     properties = document.core_properties
     properties.title = briefing.title
     properties.subject = f"{briefing.audience_title}, {window_label(briefing.window)}"

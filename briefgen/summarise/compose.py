@@ -10,6 +10,7 @@ sentence of the source and its offsets in the document's text.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -35,6 +36,7 @@ class Plan:
 
     event: Event
     details: list[Draft] = field(default_factory=list)
+    rewording: Mapping[str, str] = field(default_factory=dict)  # an editor's texts by id: they fill the budget
 
     @property
     def id(self) -> str:
@@ -50,7 +52,11 @@ class Plan:
 
     @property
     def words(self) -> int:
-        return self.event.lead.words + sum(d.words for d in self.details)
+        return sum(self.words_of(draft) for draft in [self.event.lead, *self.details])
+
+    def words_of(self, draft: Draft) -> int:
+        reworded = self.rewording.get(draft.id)
+        return draft.words if reworded is None else len(reworded.split())
 
 
 def _states(document: Document, value: str) -> bool:
@@ -126,10 +132,10 @@ def _fit(chosen: dict[str, list[Plan]], protected: list[Plan], pinned: set[str],
         return plan.id not in pinned
 
     def worth(plan: Plan, section: str) -> float:
-        return plan.rank - REPEAT_PENALTY * _repeats(plan, chosen[section]) - WORD_COST * plan.event.lead.words
+        return plan.rank - REPEAT_PENALTY * _repeats(plan, chosen[section]) - WORD_COST * plan.words_of(plan.event.lead)
 
     while total() > max_words:
-        details = [(d.rank - WORD_COST * d.words, plan, d) for plans in chosen.values() for plan in plans
+        details = [(d.rank - WORD_COST * plan.words_of(d), plan, d) for plans in chosen.values() for plan in plans
                    for d in plan.details if d.id not in pinned]
         items = [(worth(p, s), s, p) for s, plans in chosen.items() for p in plans[1:]
                  if not is_protected(p) and droppable(p)]
@@ -182,7 +188,8 @@ def compose(
     chosen: dict[str, list[Plan]] = {}
     protected: list[Plan] = []
     for section_id in audience.sections:
-        own = sorted((Plan(e, [d for d in e.details if d.id not in dropped][:MAX_DETAILS] if audience.details else [])
+        own = sorted((Plan(e, [d for d in e.details if d.id not in dropped][:MAX_DETAILS] if audience.details else [],
+                           replaced)
                       for e in events if e.lead.lead.section == section_id and e.id not in dropped),
                      key=lambda p: -p.rank)
         # pins first; then the strongest watched events, which always surface
