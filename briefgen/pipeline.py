@@ -150,10 +150,10 @@ def compose_editions(request: BuildRequest, now: datetime | None = None,
     surveyed = survey(request)
     read_done = time.monotonic()
     section_ids = sorted({s for name in request.audiences for s in config.audiences[name].sections})
-    facts = extract(surveyed.included, config.topic, section_ids, request.as_of)
+    facts, skipped = extract(surveyed.included, config.topic, section_ids, request.as_of)
     with stage("merge", request.corpus):
         events = group_events(merge(facts, request.window))
-    diagnostics = surveyed.diagnostics + tuple(_stale_edits(request, events))
+    diagnostics = surveyed.diagnostics + tuple(skipped) + tuple(_stale_edits(request, events))
     generated_at = (now or datetime.now(UTC)).replace(microsecond=0)
     coverage = Coverage(
         read=len(surveyed.selections),

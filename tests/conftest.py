@@ -173,7 +173,7 @@ def extract_inline(folder: Path, files: dict[str, str], *, config: str | None = 
 
     loaded, documents = read_inline_corpus(folder, files, config=config)
     section_ids = sorted({s for audience in loaded.audiences.values() for s in audience.sections})
-    return extract(documents, loaded.topic, section_ids, date.fromisoformat(AS_OF))
+    return extract(documents, loaded.topic, section_ids, date.fromisoformat(AS_OF))[0]
 
 
 def compose_inline(folder: Path, files: dict[str, str], audience: str, *, config: str | None = None):
@@ -186,7 +186,7 @@ def compose_inline(folder: Path, files: dict[str, str], audience: str, *, config
 
     loaded, documents = read_inline_corpus(folder, files, config=config)
     section_ids = sorted({s for spec in loaded.audiences.values() for s in spec.sections})
-    facts = extract(documents, loaded.topic, section_ids, date.fromisoformat(AS_OF))
+    facts, _ = extract(documents, loaded.topic, section_ids, date.fromisoformat(AS_OF))
     quota = {watch.name: watch.keep for watch in loaded.topic.watch}
     every_day = Window(date.min, date.fromisoformat(AS_OF), "every day to the run")
     sections, key_points, sources = compose(group_events(merge(facts, every_day)), loaded.audiences[audience], loaded.sections,

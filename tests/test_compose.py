@@ -329,7 +329,7 @@ def test_a_sentence_about_a_time_before_the_window_is_background_and_since_is_no
         "Gangs have held parts of Solino since the MSS arrived in June 2024, according to the Haitian police.",
         "The MSS shut its Delmas base on August 2 after a gang attack wounded two Kenyan officers.")}
     loaded, documents = read_inline_corpus(tmp_path, files)
-    facts = extract(documents, loaded.topic, ["operations", "equipment", "nations", "outlook"], date(2025, 9, 1))
+    facts, _ = extract(documents, loaded.topic, ["operations", "equipment", "nations", "outlook"], date(2025, 9, 1))
     drafts = merge(facts, Window(date(2025, 8, 25), date(2025, 8, 31), "the week"))
     by_opening = {" ".join(d.text.split()[:3]): d for d in drafts}
     assert not by_opening["Kenyan MSS officers"].background  # this week's news

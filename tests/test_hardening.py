@@ -7,6 +7,7 @@ write every file it was asked for.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
@@ -235,3 +236,29 @@ def test_check_reports_every_missing_path_at_once(project):
     assert any("no-corpus" in e for e in errors)
     assert any("house.docx" in e for e in errors)
     assert any("out-file" in e for e in errors)
+
+
+# --- a document that breaks the summariser is skipped, not the run -------------------------------------------
+
+def test_an_article_that_breaks_extraction_is_skipped_with_a_warning(project, monkeypatch):
+    from briefgen.config import build_request
+    from briefgen.pipeline import build as build_in_process
+    extract = importlib.import_module("briefgen.summarise.extract")  # the module: the package exports a function
+
+    config = write_config(project)
+    real = extract.candidates
+
+    def breaks_on_the_delivery_story(document):
+        if document.path == "equipment.md":  # stands for any sentence no rule foresaw
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(document)
+
+    monkeypatch.setattr(extract, "candidates", breaks_on_the_delivery_story)
+    request = build_request(config, date_from="2025-08-25", date_to="2025-08-31", formats="json",
+                            out=str(project / "out"))
+    result = build_in_process(request)
+    assert [str(d) for d in result.diagnostics if d.path == "equipment.md"] == [
+        "equipment.md: unexpected RecursionError: maximum recursion depth exceeded while extracting; skipped"]
+    briefing = json.loads(result.written[0].read_text(encoding="utf-8"))
+    cited = {s["path"] for s in briefing["sources"]}
+    assert "equipment.md" not in cited and "ops.txt" in cited

@@ -7,13 +7,14 @@ All topic knowledge comes from the topic file; this module knows only English ne
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from briefgen.dates import DateMention, find_dates
-from briefgen.errors import stage
-from briefgen.models import Document
+from briefgen.errors import unexpected
+from briefgen.models import Diagnostic, Document
 from briefgen.summarise.filer import DIGIT, NONE, SentenceSignals, features, shipped_filer
 from briefgen.summarise.lexicon import Lexicon
 from briefgen.summarise.nations import NationIndex, nation_index
@@ -442,26 +443,38 @@ def candidates(document: Document) -> list[Candidate]:
     return found
 
 
-def extract(documents: list[Document], topic: TopicFile, section_ids: list[str], as_of: date) -> list[Fact]:
-    """Every sentence that belongs in one of the sections, with its event date and fields.
+def extract(documents: list[Document], topic: TopicFile, section_ids: list[str],
+            as_of: date) -> tuple[list[Fact], list[Diagnostic]]:
+    """Every sentence that belongs in one of the sections, with its event date and fields; and a warning for
+    each document that could not be read through, which is skipped: one article never stops a run.
 
     Sentences are gathered from every document first, so that the filer embeds them in one batch.
     """
     matchers = TopicMatchers.of(topic)
-    gathered: list[Candidate] = []
+    skipped: list[Diagnostic] = []
+
+    def contained(document: Document, work: Callable[[], list[Any]]) -> list[Any]:
+        try:
+            return work()
+        except Exception as exc:  # a sentence no rule foresaw: this article is lost, not the run
+            skipped.append(Diagnostic(document.key, f"{unexpected(exc)} while extracting; skipped"))
+            return []
+
+    gathered: list[tuple[Candidate, Scan]] = []
     for document in documents:
-        with stage("extract", document.key):
-            gathered.extend(candidates(document))
-    scans = [matchers.scan(c.text) for c in gathered]
-    filed = shipped_filer().probabilities(features([c.text for c in gathered], [s.signals(topic) for s in scans]))
-    facts: list[Fact] = []
+        gathered += contained(document, lambda d=document: [(c, matchers.scan(c.text)) for c in candidates(d)])
+    filed = shipped_filer().probabilities(features([c.text for c, _ in gathered],
+                                                   [scan.signals(topic) for _, scan in gathered]))
     by_document: dict[str, list[tuple[Candidate, Scan, dict[str, float]]]] = {}
-    for entry in zip(gathered, scans, filed, strict=True):
-        by_document.setdefault(entry[0].document.key, []).append(entry)
+    for (candidate, scan), chances in zip(gathered, filed, strict=True):
+        by_document.setdefault(candidate.document.key, []).append((candidate, scan, chances))
+    facts: list[Fact] = []
+    failed = {diagnostic.path for diagnostic in skipped}
     for document in documents:
-        with stage("extract", document.key):
-            facts.extend(_facts_of(document, by_document.get(document.key, []), matchers, section_ids, as_of))
-    return facts
+        if document.key not in failed:
+            facts += contained(document, lambda d=document: _facts_of(d, by_document.get(d.key, []), matchers,
+                                                                      section_ids, as_of))
+    return facts, skipped
 
 
 def _facts_of(document: Document, filed: list[tuple[Candidate, Scan, dict[str, float]]],
