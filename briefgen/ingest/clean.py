@@ -16,6 +16,7 @@ MAX_TEXT_CHARS = 200_000
 MAX_TOKEN_CHARS = 100
 _LONG_TOKEN = re.compile(rf"\S{{{MAX_TOKEN_CHARS + 1},}}")
 MAX_LINE_CHARS = 300  # a title, an outlet, a label
+MAX_URL_CHARS = 2000  # what browsers and servers accept; a link cut short would lead nowhere
 # What a name (a file's, as the file system gives it) may hold that a one-line listing must show as an escape.
 _UNPRINTABLE_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029]")
 
@@ -25,19 +26,23 @@ def _split_long(token: re.Match[str]) -> str:
     return " ".join(text[i:i + MAX_TOKEN_CHARS] for i in range(0, len(text), MAX_TOKEN_CHARS))
 
 
-def clean_lines(text: str) -> list[str]:
-    """NFC lines without control characters, one space between words; blank lines are kept as ''."""
+def _lines(text: str) -> list[str]:
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = _LONG_TOKEN.sub(_split_long, _UNWANTED.sub("", text))
-    return [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return [_SPACES.sub(" ", line).strip() for line in _UNWANTED.sub("", text).split("\n")]
+
+
+def clean_lines(text: str) -> list[str]:
+    """Article text: NFC lines without control characters, one space between words, no run of text longer
+    than MAX_TOKEN_CHARS; blank lines are kept as ''."""
+    return [_LONG_TOKEN.sub(_split_long, line) for line in _lines(text)]
 
 
 def clean_line(text: str | None, max_chars: int = MAX_LINE_CHARS) -> str | None:
-    """A one-line field (title, outlet, label): cleaned and cut at a word to `max_chars`, or None when
-    nothing is left."""
+    """A one-line field (title, outlet, link, label): cleaned, and cut at a word to `max_chars` (its runs are
+    left whole: a link must stay one), or None when nothing is left."""
     if text is None:
         return None
-    line = " ".join(line for line in clean_lines(str(text)) if line)
+    line = " ".join(line for line in _lines(str(text)) if line)
     if len(line) > max_chars:
         line = line[:max_chars - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
     return line or None
