@@ -145,7 +145,7 @@ class TableSpec(Strict):
 
 
 class TopicFile(Strict):
-    name: str
+    name: Label
     relevance: Relevance
     entities: dict[str, EntityGroup]
     sections: dict[str, SectionRule]
