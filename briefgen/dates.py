@@ -82,10 +82,27 @@ class DateMention:
         return self.year_given or self.weekday_given
 
 
+# The years a publication date may fall in. Outside them a date is a typo or a trap, and the arithmetic of
+# later stages (windows, weeks, "yesterday") would overflow at the ends of the calendar (years 1 and 9999).
+EARLIEST, LATEST = date(1900, 1, 1), date(2200, 12, 31)
+
+
+def plausible(day: date) -> bool:
+    return EARLIEST <= day <= LATEST
+
+
 def _safe_date(year: int, month: int, day: int) -> date | None:
     try:
         return date(year, month, day)
     except ValueError:
+        return None
+
+
+def _shift(day: date, days: int) -> date | None:
+    """`day` moved by `days`, or None past either end of the calendar (a reference date near year 1 or 9999)."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
         return None
 
 
@@ -129,8 +146,9 @@ def find_dates(text: str, reference: date, *, nearest: bool = False, ahead: bool
     mentions: list[DateMention] = []
     taken: list[range] = []
 
-    def add(start: int, end: int, day: date, precision: str, year_given: bool, weekday_given: bool = False) -> None:
-        if any(start in span or end - 1 in span for span in taken):
+    def add(start: int, end: int, day: date | None, precision: str, year_given: bool,
+            weekday_given: bool = False) -> None:
+        if day is None or any(start in span or end - 1 in span for span in taken):
             return
         taken.append(range(start, end))
         mentions.append(DateMention(day, precision, start, end, text[start:end], year_given, weekday_given))
@@ -150,14 +168,14 @@ def find_dates(text: str, reference: date, *, nearest: bool = False, ahead: bool
     for match in RELATIVE_WEEKDAY.finditer(text):
         target = WEEKDAYS[match["weekday"].lower()]
         if ahead and match["which"].lower() != "last":
-            day = reference + timedelta(days=(target - reference.weekday()) % 7)
+            day = _shift(reference, (target - reference.weekday()) % 7)
         else:
-            day = reference - timedelta(days=(reference.weekday() - target) % 7)
+            day = _shift(reference, -((reference.weekday() - target) % 7))
         add(match.start("weekday"), match.end(), day, "day", False)
     for match in RELATIVE_DAY.finditer(text):
         word = match["word"].lower()
         if word == "yesterday":
-            found = reference - timedelta(days=1)
+            found = _shift(reference, -1)
         elif word == "today":
             found = reference
         elif _NEW_YEAR.match(word):
@@ -169,6 +187,7 @@ def find_dates(text: str, reference: date, *, nearest: bool = False, ahead: bool
     return mentions
 
 
+_ZERO_LED_YEAR = re.compile(r"(?<![\d:.+-])0\d{2,3}\b")
 _DATE_LABEL = re.compile(r"^\s*(?:published|updated|posted|date)(?:\s+on)?\s*[:\s]\s*", re.I)
 
 
@@ -199,9 +218,11 @@ def parse_date_string(value: str, reference: date | None = None) -> date | None:
                 pass
         return _safe_date(int(iso[1]), int(iso[2]), int(iso[3]))
     if re.match(r"^[A-Za-z]{3},?\s+\d", value):
+        if _ZERO_LED_YEAR.search(value):  # email.utils would read year 0001 as 2001, a two-digit year
+            return None
         try:
             return parsedate_to_datetime(value).date()
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, OverflowError):  # OverflowError: a zone offset of 20 digits
             pass
     for pattern in (MONTH_DAY, DAY_MONTH):
         match = pattern.search(value)

@@ -219,16 +219,16 @@ def test_a_file_that_breaks_its_reader_is_skipped_with_a_warning_and_the_run_goe
                      "--format", "json", "--out", tmp_path / "out")
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
-    assert "briefgen: warning: deep.jsonl: unexpected RecursionError" in result.stderr
+    assert "briefgen: warning: deep.jsonl:1: JSON nested too deeply; skipped" in result.stderr
 
 
-FAULTY_EXTRACT = """\
+# a bug planted in a stage that works on the whole window (one article's failure only skips that article)
+FAULTY_MERGE = """\
 import sys
-import briefgen.summarise.extract
-extract = sys.modules["briefgen.summarise.extract"]
-def broken(document, *args):
+import briefgen.pipeline
+def broken(*args):
     raise ZeroDivisionError("division by zero")
-extract._facts_of = broken  # a bug planted in one stage, to see how the command reports it
+briefgen.pipeline.group_events = broken
 from briefgen.cli import main
 sys.exit(main(sys.argv[1:]))
 """
@@ -237,13 +237,13 @@ sys.exit(main(sys.argv[1:]))
 def test_an_unexpected_failure_is_one_line_naming_the_stage_and_the_file(tmp_path):
     args = ["build", "--config", str(write_pair(tmp_path, haiti_topic())), "--as-of", AS_OF, "--format", "json",
             "--out", str(tmp_path / "out")]
-    result = subprocess.run([sys.executable, "-c", FAULTY_EXTRACT, *args], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-c", FAULTY_MERGE, *args], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 1
     lines = result.stderr.splitlines()
     assert len(lines) == 1, lines
-    assert re.fullmatch(r"briefgen: error: extract: [\w./-]+: unexpected ZeroDivisionError: division by zero", lines[0])
+    assert re.fullmatch(r"briefgen: error: merge: [\w./-]+: unexpected ZeroDivisionError: division by zero", lines[0])
     assert not (tmp_path / "out").exists()
-    verbose = subprocess.run([sys.executable, "-c", FAULTY_EXTRACT, *args, "-v"], cwd=ROOT, capture_output=True,
+    verbose = subprocess.run([sys.executable, "-c", FAULTY_MERGE, *args, "-v"], cwd=ROOT, capture_output=True,
                              text=True)
     assert verbose.returncode == 1
     assert "Traceback" in verbose.stderr and "ZeroDivisionError" in verbose.stderr

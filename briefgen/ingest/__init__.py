@@ -1,29 +1,38 @@
 """The read stage: a corpus folder -> `Document`s, one reader per format, chosen by suffix.
 
-A bad file never stops the run: it is reported as a `Diagnostic` naming it, and skipped.
+A bad file never stops the run: it is reported as a `Diagnostic` naming it, and skipped. Every file and folder
+is opened relative to the corpus folder without following a link, so a link planted or swapped in while the
+run reads cannot lead outside it.
 """
 
 from __future__ import annotations
 
+import errno
 import importlib
+import json
 import os
 import signal
+import stat
 import threading
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from briefgen.errors import InputError, unexpected
+from briefgen.files import UnsafeFile, read_regular
+from briefgen.ingest.clean import escape_name
 from briefgen.models import Diagnostic, Document
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 SECONDS_PER_FILE = 20  # a file that takes longer to read is skipped: one bad page must not stall a Monday run
+# No news corpus is filed deeper; a deeper chain is a trap whose paths outgrow what the system accepts.
+MAX_DEPTH = 32
 
 
-class _OutOfTime(Exception):
-    pass
+class _OutOfTime(BaseException):
+    """Not an Exception: a reader's `except Exception` for one bad entry must not swallow the file's deadline."""
 
 
 @contextmanager
@@ -99,69 +108,167 @@ def reader_for(suffix: str) -> Reader | None:
     return importlib.import_module(f"briefgen.ingest.{module}").read if module else None
 
 
-def _corpus_files(root: Path, ctx: ReadContext) -> list[Path]:
-    """Regular files under root, sorted; links are not followed so nothing outside the corpus is read."""
+class BadJSON(ValueError):
+    """JSON a reader cannot use; the message is the reason, worded for a warning."""
+
+
+def load_json(text: str) -> object:
+    """`json.loads`, with the parser's limits turned into `BadJSON` like any syntax error."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadJSON(f"not valid JSON ({exc.msg})") from None
+    except RecursionError:
+        raise BadJSON("JSON nested too deeply") from None
+    except ValueError:  # the only other one: an integer longer than int() converts (sys.get_int_max_str_digits)
+        raise BadJSON("JSON number too long") from None
+
+
+def contained(rel: str, ctx: ReadContext, make: Callable[[], Document | None], *, label: str = "",
+              line: int | None = None) -> Document | None:
+    """One entry of a multi-document file (a feed item, a JSONL line): an error nobody foresaw loses that
+    entry, with a warning, and the file's other entries are still read."""
+    try:
+        return make()
+    except Exception as exc:
+        ctx.warn(rel, f"{label}{unexpected(exc)}; skipped", line)
+        return None
+
+
+_FOLDER_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_KINDS = {stat.S_IFIFO: "named pipe", stat.S_IFSOCK: "socket", stat.S_IFCHR: "device", stat.S_IFBLK: "device"}
+
+
+def _open_folder(root_fd: int, parts: Iterable[str]) -> int:
+    """A descriptor of the folder `parts` under the root, opened one name at a time without following a link,
+    so a folder swapped for a link after it was listed is refused; the caller closes it."""
+    fd = os.open(".", _FOLDER_FLAGS, dir_fd=root_fd)
+    try:
+        for part in parts:
+            try:
+                child = os.open(part, _FOLDER_FLAGS, dir_fd=fd)
+            except OSError as exc:
+                # a link refused by O_NOFOLLOW: ELOOP, or on Linux ENOTDIR (O_DIRECTORY is checked first)
+                if exc.errno in (errno.ELOOP, errno.ENOTDIR) and stat.S_ISLNK(os.lstat(part, dir_fd=fd).st_mode):
+                    raise UnsafeFile(errno.ELOOP, "a symbolic link, not followed", part) from None
+                raise
+            os.close(fd)
+            fd = child
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def read_corpus_file(root_fd: int, parts: tuple[str, ...]) -> bytes:
+    """At most MAX_FILE_BYTES + 1 bytes of the regular file `parts` under the root. Neither the file nor a
+    folder on its way is followed if it has become a link since the corpus was listed (UnsafeFile)."""
+    folder = _open_folder(root_fd, parts[:-1])
+    try:
+        return read_regular(parts[-1], MAX_FILE_BYTES, dir_fd=folder)
+    finally:
+        os.close(folder)
+
+
+def _shown(parts: tuple[str, ...]) -> str:
+    """The path as documents and warnings carry it: file-system names may hold any byte but '/' and NUL, and
+    the writers downstream (JSON, DOCX) accept neither lone surrogates nor control characters."""
+    return "/".join(escape_name(part) for part in parts) or "."
+
+
+def _corpus_files(root_fd: int, ctx: ReadContext) -> list[tuple[str, tuple[str, ...]]]:
+    """(shown path, names) of the regular files under the root, by shown path. Links are not followed, so
+    nothing outside the corpus is listed; hidden names are left out."""
     found = []
-    for folder, dirs, files in os.walk(root, followlinks=False):
-        folder_path = Path(folder)
-        for name in list(dirs):
-            if (folder_path / name).is_symlink():
-                ctx.warn(_relative(folder_path / name, root), "symbolic link not followed")
-                dirs.remove(name)
-            elif name.startswith("."):
-                dirs.remove(name)
-        for name in files:
-            path = folder_path / name
-            if name.startswith("."):
-                continue
-            if path.is_symlink():
-                ctx.warn(_relative(path, root), "symbolic link not followed")
-                continue
-            found.append(path)
-    return sorted(found, key=lambda p: _relative(p, root))
+    pending: list[tuple[str, ...]] = [()]
+    while pending:
+        folder = pending.pop()
+        try:
+            fd = _open_folder(root_fd, folder)
+        except OSError as exc:
+            ctx.warn(_shown(folder), f"cannot read folder: {exc.strerror or exc}; skipped")
+            continue
+        try:
+            with os.scandir(fd) as entries:
+                for entry in sorted(entries, key=lambda e: e.name):
+                    if entry.name.startswith("."):
+                        continue
+                    parts = (*folder, entry.name)
+                    rel = _shown(parts)
+                    if escape_name(entry.name) != entry.name:
+                        ctx.warn(rel, "name is not valid UTF-8 or holds control characters; shown with escapes")
+                    try:
+                        mode = entry.stat(follow_symlinks=False).st_mode
+                    except OSError as exc:  # gone since the folder was listed
+                        ctx.warn(rel, f"cannot read: {exc.strerror or exc}; skipped")
+                        continue
+                    if stat.S_ISLNK(mode):
+                        ctx.warn(rel, "symbolic link not followed")
+                    elif stat.S_ISREG(mode):
+                        found.append((rel, parts))
+                    elif not stat.S_ISDIR(mode):
+                        kind = _KINDS.get(stat.S_IFMT(mode), "special file")
+                        ctx.warn(rel, f"not a regular file ({kind}); skipped")
+                    elif len(parts) > MAX_DEPTH:
+                        ctx.warn(rel, f"folder more than {MAX_DEPTH} levels deep; not read")
+                    else:
+                        pending.append(parts)
+        except OSError as exc:
+            ctx.warn(_shown(folder), f"cannot read folder: {exc.strerror or exc}; skipped")
+        finally:
+            os.close(fd)
+    return sorted(found)
 
 
-def _relative(path: Path, root: Path) -> str:
-    return path.relative_to(root).as_posix()
+def _read_documents(root_fd: int, rel: str, parts: tuple[str, ...], ctx: ReadContext) -> list[Document]:
+    """The documents of one listed file; whatever goes wrong loses this file only, with a warning naming it."""
+    suffix = PurePosixPath(rel).suffix
+    if suffix.lower() not in READERS:
+        ctx.warn(rel, f"unsupported file type {suffix or '(none)'!r}, skipped")
+        return []
+    warned = len(ctx.diagnostics)
+    try:
+        data = read_corpus_file(root_fd, parts)
+        if not data:
+            raise SkipFile("empty file")
+        if len(data) > MAX_FILE_BYTES:
+            ctx.warn(rel, f"larger than {MAX_FILE_BYTES // 1024 // 1024} MB; only the start is read")
+            data = data[:MAX_FILE_BYTES]
+        reader = reader_for(suffix)
+        with time_budget(SECONDS_PER_FILE):
+            read = [doc for doc in reader(rel, data, ctx) if doc.text]
+    except _OutOfTime:
+        ctx.warn(rel, f"took longer than {SECONDS_PER_FILE} s to read; skipped")
+        return []
+    except SkipFile as exc:
+        ctx.warn(rel, f"{exc}; skipped")
+        return []
+    except UnsafeFile as exc:
+        ctx.warn(rel, f"{exc.strerror}; skipped")
+        return []
+    except OSError as exc:
+        ctx.warn(rel, f"cannot read: {exc.strerror or exc}; skipped")
+        return []
+    except Exception as exc:  # a reader's bug or a parser's limit: this file is lost, not the run
+        ctx.warn(rel, f"{unexpected(exc)}; skipped")
+        return []
+    if not read and len(ctx.diagnostics) == warned:  # the reader has not said why already
+        ctx.warn(rel, "no extractable text; skipped")
+    return read
 
 
 def read_corpus(root: Path, reference: date) -> tuple[list[Document], list[Diagnostic]]:
     """Every document of the corpus folder, read recursively, with the problems met on the way."""
     if not root.is_dir():
         raise InputError(f"{root}: corpus folder not found")
+    try:
+        root_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError as exc:
+        raise InputError(f"{root}: cannot open the corpus folder ({exc.strerror or exc})") from None
     ctx = ReadContext(reference)
-    documents: list[Document] = []
-    for path in _corpus_files(root, ctx):
-        rel = _relative(path, root)
-        reader = reader_for(path.suffix)
-        if reader is None:
-            ctx.warn(rel, f"unsupported file type {path.suffix or '(none)'!r}, skipped")
-            continue
-        warned = len(ctx.diagnostics)
-        try:
-            size = path.stat().st_size
-            if size == 0:
-                raise SkipFile("empty file")
-            with path.open("rb") as handle:
-                data = handle.read(MAX_FILE_BYTES + 1)
-            if len(data) > MAX_FILE_BYTES:
-                ctx.warn(rel, f"larger than {MAX_FILE_BYTES // 1024 // 1024} MB; only the start is read")
-                data = data[:MAX_FILE_BYTES]
-            with time_budget(SECONDS_PER_FILE):
-                read = [doc for doc in reader(rel, data, ctx) if doc.text]
-        except _OutOfTime:
-            ctx.warn(rel, f"took longer than {SECONDS_PER_FILE} s to read; skipped")
-            continue
-        except SkipFile as exc:
-            ctx.warn(rel, f"{exc}; skipped")
-            continue
-        except OSError as exc:
-            ctx.warn(rel, f"cannot read: {exc.strerror or exc}; skipped")
-            continue
-        except Exception as exc:  # a reader's bug or a parser's limit: this file is lost, not the run
-            ctx.warn(rel, f"{unexpected(exc)}; skipped")
-            continue
-        if not read and len(ctx.diagnostics) == warned:  # the reader has not said why already
-            ctx.warn(rel, "no extractable text; skipped")
-        documents.extend(read)
+    try:
+        documents = [doc for rel, parts in _corpus_files(root_fd, ctx)
+                     for doc in _read_documents(root_fd, rel, parts, ctx)]
+    finally:
+        os.close(root_fd)
     return documents, ctx.diagnostics

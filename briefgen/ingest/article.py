@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from briefgen.dates import date_line, find_dates, parse_date_string
+from briefgen.dates import EARLIEST, LATEST, date_line, find_dates, parse_date_string, plausible
 from briefgen.ingest import ReadContext
-from briefgen.ingest.clean import MAX_TEXT_CHARS, clean_line, clean_lines
+from briefgen.ingest.clean import MAX_TEXT_CHARS, MAX_URL_CHARS, clean_line, clean_lines
 from briefgen.models import Document
 
 HEADER_DATE = re.compile(r"^\s*date:?\s+((?:19|20)\d\d-\d\d-\d\d)\b[\s:]*", re.I)
@@ -58,6 +58,10 @@ def build_document(
     outlet: str | None = None,
 ) -> Document | None:
     entry = "" if item is None else f"item {item}: "
+    if published is not None and not plausible(published):
+        ctx.warn(rel, f"{entry}publication date {published} is not between {EARLIEST.year} and {LATEST.year}; "
+                      "read as undated")
+        published, found_by = None, None
     if len(body) > MAX_TEXT_CHARS:
         ctx.warn(rel, f"text longer than {MAX_TEXT_CHARS} characters; the rest is ignored")
         body = body[:MAX_TEXT_CHARS]
@@ -114,7 +118,7 @@ def build_document(
         path=rel,
         item=item,
         title=clean_line(title),
-        url=clean_line(url),
+        url=clean_line(url, MAX_URL_CHARS),
         published=published,
         date_found_by=found_by or "unknown",
         text=text,

@@ -1,14 +1,18 @@
-"""RSS and Atom feeds: one document per entry, dated by the entry's published (or updated) time."""
+"""RSS and Atom feeds: one document per entry, dated by the entry's published (or updated) time.
+
+An entry that cannot be read is skipped with a warning; the feed's other entries are still read.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from functools import partial
 
 import feedparser
 
 from briefgen.dates import parse_date_string
-from briefgen.ingest import ReadContext, SkipFile
+from briefgen.ingest import ReadContext, SkipFile, contained
 from briefgen.ingest.article import build_document
 from briefgen.ingest.html import fragment_to_text
 from briefgen.models import Document
@@ -23,7 +27,7 @@ def _entry_date(entry) -> tuple[date | None, str | None]:
         if parsed:
             try:
                 return date(parsed.tm_year, parsed.tm_mon, parsed.tm_mday), label
-            except ValueError:
+            except (ValueError, OverflowError):
                 continue
     return None, None
 
@@ -44,20 +48,24 @@ def read(rel: str, data: bytes, ctx: ReadContext) -> Iterator[Document]:
         ctx.warn(rel, f"malformed feed ({problem}); the {len(parsed.entries)} entries read before it are used")
     outlet = parsed.feed.get("title")
     for index, entry in enumerate(parsed.entries):
-        published, found_by = _entry_date(entry)
-        raw_date = entry.get("published") or entry.get("updated")
-        if published is None and raw_date:
-            ctx.warn(rel, f"entry {index}: date not understood, got {raw_date!r}")
-        document = build_document(
-            rel,
-            ctx,
-            _entry_body(entry),
-            item=index,
-            title=entry.get("title"),
-            url=entry.get("link"),
-            published=published,
-            found_by=found_by,
-            outlet=outlet,
-        )
+        document = contained(rel, ctx, partial(_entry, rel, ctx, index, entry, outlet), label=f"item {index}: ")
         if document:
             yield document
+
+
+def _entry(rel: str, ctx: ReadContext, index: int, entry, outlet: str | None) -> Document | None:
+    published, found_by = _entry_date(entry)
+    raw_date = entry.get("published") or entry.get("updated")
+    if published is None and raw_date:
+        ctx.warn(rel, f"entry {index}: date not understood, got {raw_date!r}")
+    return build_document(
+        rel,
+        ctx,
+        _entry_body(entry),
+        item=index,
+        title=entry.get("title"),
+        url=entry.get("link"),
+        published=published,
+        found_by=found_by,
+        outlet=outlet,
+    )

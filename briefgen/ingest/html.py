@@ -5,7 +5,6 @@ Nothing in the page is fetched or executed: the page is parsed from bytes alread
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 import lxml.html
@@ -13,7 +12,7 @@ import trafilatura
 from lxml import etree
 
 from briefgen.dates import parse_date_string
-from briefgen.ingest import ReadContext, SkipFile, decode
+from briefgen.ingest import BadJSON, ReadContext, SkipFile, decode, load_json
 from briefgen.ingest.article import build_document
 from briefgen.models import Document
 
@@ -60,7 +59,7 @@ def fragment_to_text(markup: str) -> str:
     return root.text_content()
 
 
-def _meta(tree: lxml.html.HtmlElement) -> dict[str, str]:
+def _meta(rel: str, ctx: ReadContext, tree: lxml.html.HtmlElement) -> dict[str, str]:
     found: dict[str, str] = {}
     for element in tree.iter("meta"):
         key = (element.get("property") or element.get("name") or element.get("itemprop") or "").strip()
@@ -71,8 +70,9 @@ def _meta(tree: lxml.html.HtmlElement) -> dict[str, str]:
         if (script.get("type") or "").lower() != "application/ld+json" or not script.text:
             continue
         try:
-            data = json.loads(script.text)
-        except ValueError:
+            data = load_json(script.text)
+        except BadJSON as exc:
+            ctx.warn(rel, f"JSON-LD metadata: {exc}; ignored")
             continue
         for entry in data if isinstance(data, list) else [data]:
             if isinstance(entry, dict):
@@ -99,7 +99,7 @@ def read(rel: str, data: bytes, ctx: ReadContext) -> Iterator[Document]:
         tree = lxml.html.document_fromstring(markup)
     except (etree.ParserError, ValueError) as exc:
         raise SkipFile(f"not parseable as HTML ({exc})") from None
-    meta = _meta(tree)
+    meta = _meta(rel, ctx, tree)
     published, found_by = _published(tree, meta)
     extracted = trafilatura.bare_extraction(
         tree,

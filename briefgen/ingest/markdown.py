@@ -45,6 +45,12 @@ def _as_date(value: object) -> date | None:
     return parse_date_string(str(value)) if value is not None else None
 
 
+def _problem(exc: Exception) -> str:
+    """Why front matter did not load, in one line: PyYAML's message, or the limit Python met building a value
+    (an integer past sys.get_int_max_str_digits(), a `!!timestamp` that is no day, nesting past the stack)."""
+    return "nested too deeply" if isinstance(exc, RecursionError) else str(exc).splitlines()[0]
+
+
 def read(rel: str, data: bytes, ctx: ReadContext) -> Iterator[Document]:
     text = decode(rel, data, ctx).replace("\r\n", "\n")
     meta: dict = {}
@@ -58,8 +64,8 @@ def read(rel: str, data: bytes, ctx: ReadContext) -> Iterator[Document]:
         except yaml.composer.ComposerError as exc:
             # aliases are how YAML bombs work; an article that uses them is not trusted at all
             raise SkipFile(f"front matter uses YAML aliases ({exc.problem})") from None
-        except yaml.YAMLError as exc:
-            ctx.warn(rel, f"front matter is not valid YAML ({str(exc).splitlines()[0]}); read without it")
+        except (yaml.YAMLError, RecursionError, ValueError) as exc:
+            ctx.warn(rel, f"front matter is not valid YAML ({_problem(exc)}); read without it")
             loaded = {}
         if isinstance(loaded, dict):
             meta = loaded
