@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import partial
+from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -202,7 +203,8 @@ class BuildRequest:
     edits: Edits | None = None
 
 
-BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+# An installed package is a folder on disk (never a zip), so its resources are plain paths.
+BUILTIN_TEMPLATES = Path(files("briefgen") / "templates").resolve()
 
 
 class _StrictLoader(yaml.SafeLoader):

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Write templates/reference.docx, the default house style of the DOCX edition.
+"""Write briefgen/templates/reference.docx, the default house style of the DOCX edition.
 
-Organisations do not need this script: they open templates/reference.docx (or a copy named by
+Organisations do not need this script: they open briefgen/templates/reference.docx (or a copy named by
 `docx_reference` in the config) in Word or LibreOffice and change its styles, margins, header and footer.
 It is kept so that the default can be regenerated reviewably.
 """
@@ -12,7 +12,7 @@ from docx import Document
 from docx.shared import Cm, Pt, RGBColor
 
 NAVY = RGBColor(0x1F, 0x3A, 0x5F)
-OUT = Path(__file__).resolve().parent.parent / "templates" / "reference.docx"
+OUT = Path(__file__).resolve().parent.parent / "briefgen" / "templates" / "reference.docx"
 
 
 def main() -> None:

@@ -199,7 +199,7 @@ def compose_inline(folder: Path, files: dict[str, str], audience: str, *, config
 import pytest  # noqa: E402
 
 SAMPLE_CONFIG = ROOT / "config" / "weekly.yaml"
-BUILTIN_TEMPLATES = ROOT / "templates"
+BUILTIN_TEMPLATES = ROOT / "briefgen" / "templates"  # the top-level templates/ is a link to it
 TABLE_HEADERS = {  # the topic file's `tables:` columns, plus the Sources column every table ends with
     "operations": ["Date", "Place", "Forces", "Outcome", "Sources"],
     "equipment": ["Date", "Donor → recipient", "Item", "Quantity", "Status", "Sources"],

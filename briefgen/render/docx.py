@@ -1,6 +1,6 @@
 """DOCX with python-docx, built on a reference document (as pandoc's reference-doc does).
 
-The reference DOCX (`templates/reference.docx`, or one named in the config and found in the template
+The reference DOCX (`briefgen/templates/reference.docx`, or one named in the config and found in the template
 folders) carries the house style: its styles, margins, header and footer are kept, its body is replaced.
 An organisation restyles the Word edition in Word or LibreOffice, never in Python.
 """

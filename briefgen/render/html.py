@@ -1,4 +1,4 @@
-"""HTML through Jinja templates: the user's template folder first, then the built-in `templates/`."""
+"""HTML through Jinja templates: the user's template folder first, then the built-in `briefgen/templates/`."""
 
 from __future__ import annotations
 

@@ -16,13 +16,14 @@ import math
 import re
 from dataclasses import dataclass
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
 
 from briefgen.topic import NATION, Kind, Role
 
-MODEL = Path(__file__).resolve().parent.parent / "data" / "filer.npz"
+MODEL = Path(files("briefgen") / "data" / "filer.npz")  # a path: scripts/train_filer.py writes it
 NONE = "none"  # the class of a sentence that informs no section
 DIGIT = re.compile(r"\d")
 # the topic-derived features, in order; the embedding follows them
@@ -35,14 +36,13 @@ def _embedder():
     """The static embedding model inside the wordllama wheel: loaded from the package folder, never fetched."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
-    import wordllama
     from wordllama import WordLlama
 
     # importing it calls logging.basicConfig(level=INFO), which would print every library's progress lines
     root.handlers[:], root.level = handlers, level
 
     # the default loader looks for the tokenizer under the wrong folder name and would try to download it
-    return WordLlama.load(cache_dir=Path(wordllama.__file__).parent, disable_download=True)
+    return WordLlama.load(cache_dir=Path(files("wordllama")), disable_download=True)
 
 
 def embed(texts: list[str]) -> np.ndarray:

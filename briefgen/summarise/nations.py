@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
+from importlib.resources import files
 
 import pycountry
 import yaml
@@ -20,7 +20,7 @@ import yaml
 from briefgen.summarise.lexicon import Lexicon, term_pattern
 from briefgen.topic import Nations
 
-DEMONYMS = Path(__file__).resolve().parent.parent / "data" / "nations.yaml"
+DEMONYMS = files("briefgen") / "data" / "nations.yaml"
 
 
 @dataclass(frozen=True)
