@@ -2,7 +2,7 @@
 # The lower bounds in pyproject.toml are promises: this installs briefgen into a new venv with every runtime
 # dependency (and the build backend) at exactly its lower bound, then builds the sample briefing in every
 # format from outside the source tree. A CI job (.ci/run, after `make test`), not part of `make test`: it
-# downloads the old releases and takes a few minutes.
+# downloads the old releases and takes about a minute.
 # Usage: scripts/check_min_versions.sh   (PYTHON=python3.11 to choose the interpreter)
 set -euo pipefail
 cd "$(dirname "$0")/.."
