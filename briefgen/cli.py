@@ -1,26 +1,51 @@
-"""The command line: parses flags (defaults None, so the config file wins unless a flag is given),
-calls the pipeline, and turns errors into one line and an exit code."""
+"""The command line: each command's flags (defaults None, so the config file wins unless a flag is given),
+merged with the config into a request, the pipeline called, and errors turned into one line and an exit code.
+
+Only what `--version` and `--help` need is imported at the top: the pipeline loads when a command runs.
+"""
 
 from __future__ import annotations
 
 import argparse
 import io
+import logging
 import math
 import os
-import signal
 import sys
 import traceback
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from briefgen import __version__
-from briefgen.config import build_request
-from briefgen.errors import BriefgenError, ConfigError, stage, unexpected
-from briefgen.history import History
+from briefgen.errors import BriefgenError, ConfigError, StrictError, unexpected
 from briefgen.ingest.clean import escape_name
-from briefgen.models import Diagnostic, Verdict
-from briefgen.pipeline import build, check_templates, missing_paths, survey
-from briefgen.runner import run
+
+if TYPE_CHECKING:
+    from briefgen.config import BuildRequest
+    from briefgen.models import Diagnostic
+
+# name: (one line for the command list, its example)
+COMMANDS = {
+    "build": ("write the briefing files (on demand)",
+              "briefgen build --config config/weekly.yaml --as-of 2025-09-01 --audience executive --format pdf"),
+    "run": ("the scheduled run: every audience and format, under a lock, with a manifest and history",
+            "briefgen run --config config/weekly.yaml --wait 600 --strict"),
+    "sources": ("list every document with its date and whether the window takes it",
+                "briefgen sources --config config/weekly.yaml --from 2025-08-25 --to 2025-08-31"),
+    "check": ("validate the config, topic, templates and paths, and read the corpus; write nothing",
+              "briefgen check --config config/weekly.yaml"),
+    "history": ("list the recorded runs of the briefing", "briefgen history --config config/weekly.yaml"),
+}
+# the flags each command takes beyond --config, -v and -q
+CORPUS, WINDOW, OUTPUT, EDITS, STRICT = "corpus", "window", "output", "edits", "strict"
+TAKES = {
+    "build": {CORPUS, WINDOW, OUTPUT, EDITS, STRICT},
+    "run": {CORPUS, WINDOW, OUTPUT, EDITS, STRICT},
+    "sources": {CORPUS, WINDOW},
+    "check": {CORPUS, WINDOW, STRICT},
+    "history": {OUTPUT},
+}
 
 
 def _seconds(value: str) -> float:
@@ -34,51 +59,116 @@ def _seconds(value: str) -> float:
     return seconds
 
 
-def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", required=True, type=Path, help="the briefing's YAML config")
-    common.add_argument("--corpus", help="folder of articles (default: the config's `corpus`)")
-    common.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="first day of the window")
-    common.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="last day of the window")
-    common.add_argument("--as-of", dest="as_of", metavar="YYYY-MM-DD",
-                        help="reference date for relative windows and years (default: today)")
-    common.add_argument("-v", "--verbose", action="store_true", help="show tracebacks of errors")
+def _add_flags(command: argparse.ArgumentParser, name: str) -> None:
+    takes = TAKES[name]
+    command.add_argument("--config", required=True, type=Path, help="the briefing's YAML config")
+    if CORPUS in takes:
+        command.add_argument("--corpus", help="folder of articles (default: the config's `corpus`)")
+    if WINDOW in takes:
+        command.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="first day of the window")
+        command.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="last day of the window")
+        command.add_argument("--as-of", dest="as_of", metavar="YYYY-MM-DD",
+                             help="reference date for relative windows and years (default: today)")
+    if name == "build":
+        command.add_argument("--audience", action="append",
+                             help="an audience of the config (repeat or comma-separate; default: all)")
+        command.add_argument("--format", dest="formats", metavar="pdf,docx,html,json",
+                             help="formats to write (default: each audience's own)")
+    if OUTPUT in takes:
+        command.add_argument("--out", help="output folder (default: the config's `output_dir`)")
+    if EDITS in takes:
+        command.add_argument("--edits", help="an editor's overrides file (default: the config's `edits`)")
+    if name == "run":
+        command.add_argument("--wait", type=_seconds, default=0.0, metavar="SECONDS",
+                             help="wait this long for another run of the same briefing to finish (default: refuse)")
+    if STRICT in takes:
+        command.add_argument("--strict", action="store_true",
+                             help="fail (exit 1) on any warning, before anything is written: for schedulers and CI")
+    loudness = command.add_mutually_exclusive_group()
+    loudness.add_argument("-v", "--verbose", action="store_true", help="log each stage, and show tracebacks")
+    loudness.add_argument("-q", "--quiet", action="store_true", help="print errors only")
 
-    parser = argparse.ArgumentParser(prog="briefgen", description="Turn a folder of articles into a briefing.")
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="briefgen", description="Turn a folder of articles into a cited briefing.")
     parser.add_argument("--version", action="version", version=f"briefgen {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
-    build_cmd = commands.add_parser("build", parents=[common], help="write the briefing files")
-    build_cmd.add_argument("--audience", action="append",
-                           help="an audience of the config (repeat or comma-separate; default: all)")
-    build_cmd.add_argument("--format", dest="formats", metavar="pdf,docx,html,json",
-                           help="formats to write (default: each audience's own)")
-    build_cmd.add_argument("--out", help="output folder (default: the config's `output_dir`)")
-    build_cmd.add_argument("--edits", help="an editor's overrides file (default: the config's `edits`)")
-    run_cmd = commands.add_parser("run", parents=[common],
-                                  help="the scheduled run: every audience and format, manifest and history")
-    run_cmd.add_argument("--out", help="output folder (default: the config's `output_dir`)")
-    run_cmd.add_argument("--edits", help="an editor's overrides file (default: the config's `edits`)")
-    run_cmd.add_argument("--wait", type=_seconds, default=0.0, metavar="SECONDS",
-                         help="wait this long for another run of the same briefing to finish (default: refuse)")
-    history_cmd = commands.add_parser("history", parents=[common], help="list the recorded runs of the briefing")
-    history_cmd.add_argument("--out", help="output folder holding the history (default: the config's `output_dir`)")
-    commands.add_parser("sources", parents=[common],
-                        help="list every document with its date and whether the window takes it")
-    commands.add_parser("check", parents=[common], help="validate config, templates and corpus; write nothing")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (summary, example) in COMMANDS.items():
+        command = commands.add_parser(name, help=summary, description=summary[0].upper() + summary[1:] + ".",
+                                      epilog=f"example: {example}")
+        _add_flags(command, name)
     return parser
 
 
-def _say(kind: str, message: object) -> None:
-    """One line on stderr whatever the message holds: a file name with a newline cannot forge a second."""
-    print(f"briefgen: {kind}: {escape_name(str(message))}", file=sys.stderr)
+def build_request(
+    config_path: Path,
+    *,
+    corpus: str | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    as_of: str | None = None,
+    audiences: list[str] | None = None,
+    formats: str | None = None,
+    out: str | None = None,
+    edits: str | None = None,
+    strict: bool = False,
+    today: date | None = None,
+) -> BuildRequest:
+    """Load the config and apply the command line, which wins over the file."""
+    from briefgen.config import BuildRequest, load_config, load_edits
+    from briefgen.models import Window
+    from briefgen.schema import FORMATS, parse_iso_date
+    from briefgen.select import resolve_window
+
+    config = load_config(config_path)
+    problems: list[str] = []
+
+    def flag_date(name: str, value: str | None) -> date | None:
+        if value is None:
+            return None
+        try:
+            return parse_iso_date(value)
+        except ValueError as exc:
+            problems.append(f"--{name}: {exc}")
+            return None
+
+    reference = flag_date("as-of", as_of) or today or date.today()
+    start, end = flag_date("from", date_from), flag_date("to", date_to)
+    if (date_from is None) != (date_to is None):
+        problems.append("--from and --to: expected both or neither")
+    window = resolve_window(config.window, reference)
+    if start and end:
+        if start > end:
+            problems.append(f"--from/--to: expected from <= to, got {start} after {end}")
+        window = Window(start, end)
+
+    chosen = tuple(audiences) if audiences else tuple(config.audiences)
+    problems += [f"--audience: expected one of {', '.join(config.audiences)}, got {name!r}"
+                 for name in chosen if name not in config.audiences]
+    chosen_formats = None
+    if formats is not None:
+        chosen_formats = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
+        problems += [f"--format: expected some of {', '.join(FORMATS)}, got {fmt!r}"
+                     for fmt in chosen_formats if fmt not in FORMATS]
+        if not chosen_formats:
+            problems.append(f"--format: expected some of {', '.join(FORMATS)}, got nothing")
+    if problems:
+        raise ConfigError([f"{config_path}: {p}" for p in problems])
+    edits_path = Path(edits) if edits else config.edits
+    return BuildRequest(
+        config=config,
+        corpus=Path(corpus) if corpus else config.corpus,
+        window=window,
+        as_of=reference,
+        audiences=chosen,
+        formats=chosen_formats,
+        output_dir=Path(out) if out else config.output_dir,
+        edits=load_edits(edits_path) if edits_path else None,
+        strict=strict,
+    )
 
 
-def _warn(diagnostics: tuple[Diagnostic, ...]) -> None:
-    for diagnostic in diagnostics:
-        _say("warning", diagnostic)
-
-
-def _request(args: argparse.Namespace):
+def _request(args: argparse.Namespace) -> BuildRequest:
     audiences = None
     if getattr(args, "audience", None):
         audiences = [name.strip() for value in args.audience for name in value.split(",") if name.strip()]
@@ -92,12 +182,28 @@ def _request(args: argparse.Namespace):
         formats=getattr(args, "formats", None),
         out=getattr(args, "out", None),
         edits=getattr(args, "edits", None),
+        strict=getattr(args, "strict", False),
     )
 
 
-def _sources_table(request) -> int:
+def _say(kind: str, message: object) -> None:
+    """One line on stderr whatever the message holds: a file name with a newline cannot forge a second."""
+    print(f"briefgen: {kind}: {escape_name(str(message))}", file=sys.stderr)
+
+
+def _warn(diagnostics: tuple[Diagnostic, ...], quiet: bool) -> None:
+    if not quiet:
+        for diagnostic in diagnostics:
+            _say("warning", diagnostic)
+
+
+def _sources_table(args: argparse.Namespace) -> int:
+    from briefgen.pipeline import survey
+    from briefgen.render.text import window_rule
+
+    request = _request(args)
     surveyed = survey(request)
-    _warn(surveyed.diagnostics)
+    _warn(surveyed.diagnostics, args.quiet)
     header = ("PATH", "ITEM", "PUBLISHED", "DATE FOUND BY", "WINDOW", "TITLE")
     rows = [
         tuple(escape_name(cell) for cell in (
@@ -111,38 +217,68 @@ def _sources_table(request) -> int:
         for s in surveyed.selections
     ]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]
-    print(f"# window {request.window.start} to {request.window.end} ({request.window.described_as})")
+    print(f"# window {request.window.start} to {request.window.end} ({window_rule(request.window)})")
     for row in [header, *rows]:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[-1])
     return 0
 
 
-def _check(request) -> int:
-    """Config, topic and templates valid (errors raised before this runs); then what the topic leaves out."""
+def _check(args: argparse.Namespace) -> int:
+    """Config, topic and templates valid (errors raised before this runs); every path found; then what the
+    topic leaves out. With --strict, a warning met reading the corpus fails the check."""
+    from briefgen.models import Verdict
+    from briefgen.pipeline import check_templates, missing_paths, survey
+
+    request = _request(args)
     check_templates(request)
     problems = missing_paths(request)
     if problems:
         raise ConfigError(problems)
     surveyed = survey(request)
-    _warn(surveyed.diagnostics)
+    _warn(surveyed.diagnostics, args.quiet)
     off_topic = [s for s in surveyed.selections if s.verdict is Verdict.OFF_TOPIC]
     for selection in off_topic:
         print(escape_name(f"{selection.document.key}: {selection.reason}"))
     print(f"{request.config.path}: config, topic and templates valid; {len(surveyed.selections)} documents read, "
           f"{len(surveyed.included)} in the window {request.window.start} to {request.window.end}, "
           f"{len(off_topic)} off topic, {len(surveyed.diagnostics)} warning(s)")
+    if request.strict and surveyed.diagnostics:
+        _say("error", f"{len(surveyed.diagnostics)} warning(s) and --strict")
+        return 1
     return 0
 
 
-def _history(request) -> int:
-    config = request.config
-    database = config.history or request.output_dir / "history.sqlite"
+def _history(args: argparse.Namespace) -> int:
+    from briefgen.config import load_config
+    from briefgen.errors import stage
+    from briefgen.history import History
+
+    config = load_config(args.config)
+    database = config.history or (Path(args.out) if args.out else config.output_dir) / "history.sqlite"
     with stage("history", database):
         runs = History(database).runs(config.name)
     print(f"{'RUN':<4} {'STATUS':<10} {'WINDOW':<24}  {'AS OF':<10}  {'STARTED':<25}  {'FINISHED':<25}  MESSAGE")
     for r in runs:
         print(f"{r.id:<4} {r.status:<10} {r.window_from} to {r.window_to}  {r.as_of}  {r.started_at:<25}  "
               f"{r.finished_at or '-':<25}  {escape_name(r.message or '')}")
+    return 0
+
+
+def _write(args: argparse.Namespace) -> int:
+    """`build` and `run`: the files written, one path a line on stdout; warnings and a summary on stderr."""
+    from briefgen.pipeline import build
+    from briefgen.runner import run
+
+    request = _request(args)
+    if args.command == "run":
+        result = run(request, wait_seconds=args.wait, now=_clock())
+    else:
+        result = build(request, now=_clock())
+    _warn(result.diagnostics, args.quiet)
+    if not args.quiet:
+        print(f"briefgen: {result.summary}", file=sys.stderr)
+    for path in result.written:
+        print(escape_name(str(path)))
     return 0
 
 
@@ -161,33 +297,27 @@ def _interrupt(signum, frame):  # noqa: ARG001 - signal handler signature
     raise KeyboardInterrupt(f"stopped by signal {signum}")
 
 
+HANDLERS = {"build": _write, "run": _write, "sources": _sources_table, "check": _check, "history": _history}
+
+
 def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         if isinstance(stream, io.TextIOWrapper):  # whatever the locale's encoding, a name never fails to print
             stream.reconfigure(errors="backslashreplace")
     args = _parser().parse_args(argv)
+    logging.basicConfig(format="briefgen: %(message)s", level=logging.INFO if args.verbose else logging.WARNING)
     try:
-        request = _request(args)
-        if args.command == "sources":
-            return _sources_table(request)
-        if args.command == "check":
-            return _check(request)
-        if args.command == "history":
-            return _history(request)
         if args.command == "run":
+            import signal
+
             # a scheduler stops jobs with SIGTERM: unwind so the history records the run as failed
             signal.signal(signal.SIGTERM, _interrupt)
-            result = run(request, wait_seconds=args.wait, now=_clock())
-        else:
-            result = build(request, now=_clock())
-        _warn(result.diagnostics)
-        print(f"briefgen: {result.summary}", file=sys.stderr)
-        for path in result.written:
-            print(escape_name(str(path)))
-        return 0
+        return HANDLERS[args.command](args)
     except BriefgenError as exc:
         if args.verbose:
             traceback.print_exc()
+        if isinstance(exc, StrictError):  # the warnings that failed the run
+            _warn(exc.diagnostics, args.quiet)
         for line in str(exc).splitlines():
             _say("error", line)
         return exc.exit_code

@@ -4,6 +4,8 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from briefgen.models import Diagnostic
+
 
 class BriefgenError(Exception):
     """A failure reported as one line, without a traceback."""
@@ -31,6 +33,14 @@ class RenderError(BriefgenError):
 
 class BusyError(BriefgenError):
     """Another run of the same briefing holds its lock."""
+
+
+class StrictError(BriefgenError):
+    """`--strict` and the run met warnings: nothing is written, and the warnings are what to fix."""
+
+    def __init__(self, diagnostics: tuple[Diagnostic, ...]):
+        self.diagnostics = diagnostics
+        super().__init__(f"{len(diagnostics)} warning(s) and --strict: nothing written")
 
 
 class StageError(BriefgenError):

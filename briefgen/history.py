@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 from briefgen.errors import BriefgenError
 
@@ -126,6 +127,12 @@ class History:
             where = f": {exc.filename}" if exc.filename and exc.filename != str(self.path) else ""
             raise BriefgenError(f"{self.path}: cannot {action} the run history: {exc.strerror or exc}{where}") from exc
 
+    @contextmanager
+    def _connected(self, action: str) -> Iterator[sqlite3.Connection]:
+        """A connection in a transaction, the database made or migrated first (so there always is one)."""
+        with self._database(action, create=True) as db:
+            yield cast(sqlite3.Connection, db)
+
     def _exists(self) -> bool:
         """False only for a database not created yet; any other failure to look (a parent that is a file, a
         name too long) is raised."""
@@ -151,29 +158,29 @@ class History:
     def interrupt(self, briefing: str, output: str) -> None:
         """Mark failed the runs of this output folder still `running`: they died without finishing. Rows from
         before the `output` column are matched by briefing name, as they were then."""
-        with self._database("write", create=True) as db:
+        with self._connected("write") as db:
             db.execute("UPDATE runs SET status = 'failed', finished_at = ?, message = ? WHERE status = 'running' "
                        "AND (output = ? OR (output IS NULL AND briefing = ?))", (_now(), INTERRUPTED, output, briefing))
 
     def pending(self, output: str) -> list[RunRecord]:
         """Runs of this output folder recorded succeeded whose edition was not yet known to be in place."""
-        with self._database("read", create=True) as db:
+        with self._connected("read") as db:
             return [_record(row) for row in db.execute(
                 "SELECT * FROM runs WHERE output = ? AND status = 'succeeded' AND staging IS NOT NULL ORDER BY id",
                 (output,))]
 
     def start(self, briefing: str, output: str, window_from: str, window_to: str, as_of: str) -> int:
-        with self._database("write", create=True) as db:
+        with self._connected("write") as db:
             cursor = db.execute(
                 "INSERT INTO runs (briefing, window_from, window_to, as_of, started_at, status, output) "
                 "VALUES (?, ?, ?, ?, ?, 'running', ?)", (briefing, window_from, window_to, as_of, _now(), output))
-            return int(cursor.lastrowid)
+            return cast(int, cursor.lastrowid)  # an INSERT into a table with a rowid always sets it
 
     def succeed(self, run_id: int, manifest: str, staging: str,
                 items: list[tuple[str, str, str, str, bool]]) -> None:
         """Record the run succeeded, its edition staged in `staging` and not yet in place, with its items:
         (audience, item id, section, text, is new)."""
-        with self._database("write", create=True) as db:
+        with self._connected("write") as db:
             db.executemany("INSERT OR REPLACE INTO items VALUES (?, ?, ?, ?, ?, ?)",
                            [(run_id, a, i, s, t, int(n)) for a, i, s, t, n in items])
             db.execute("UPDATE runs SET status = 'succeeded', finished_at = ?, manifest = ?, staging = ?, message = ? "
@@ -181,13 +188,13 @@ class History:
 
     def done(self, run_id: int) -> None:
         """The run's edition is in place."""
-        with self._database("write", create=True) as db:
+        with self._connected("write") as db:
             db.execute("UPDATE runs SET finished_at = ?, staging = NULL, message = NULL WHERE id = ?",
                        (_now(), run_id))
 
     def fail(self, run_id: int, message: str) -> None:
         """Mark the run failed; the items of an edition that never went in place go with it."""
-        with self._database("write", create=True) as db:
+        with self._connected("write") as db:
             db.execute("DELETE FROM items WHERE run_id = ?", (run_id,))
             db.execute("UPDATE runs SET status = 'failed', finished_at = ?, message = ?, staging = NULL WHERE id = ?",
                        (_now(), message, run_id))
@@ -197,7 +204,7 @@ class History:
 
         Re-running the same window compares with the same earlier briefing, so the result does not change.
         """
-        with self._database("read", create=True) as db:
+        with self._connected("read") as db:
             row = db.execute(
                 "SELECT * FROM runs WHERE briefing = ? AND status = 'succeeded' AND staging IS NULL "
                 "AND window_from < ? ORDER BY window_from DESC, id DESC LIMIT 1", (briefing, window_from)).fetchone()

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+
+
+class DiagnosticKind(StrEnum):
+    WARNING = "warning"  # noted; the input is used
+    SKIPPED = "skipped"  # the file, line or entry is left out
 
 
 @dataclass(frozen=True)
@@ -13,12 +17,16 @@ class Diagnostic:
     """A problem with one input that did not stop the run."""
 
     path: str
-    message: str
+    message: str  # the problem, worded for the operator
     line: int | None = None
+    kind: DiagnosticKind = DiagnosticKind.WARNING
+    entry: int | None = None  # the document of a multi-document file (a feed item) it is about
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line is not None else self.path
-        return f"{where}: {self.message}"
+        entry = "" if self.entry is None else f"item {self.entry}: "
+        skipped = "; skipped" if self.kind is DiagnosticKind.SKIPPED else ""
+        return f"{where}: {entry}{self.message}{skipped}"
 
 
 @dataclass(frozen=True)
@@ -39,11 +47,21 @@ class Document:
         return self.path if self.item is None else f"{self.path}#{self.item}"
 
 
+class WindowRule(StrEnum):
+    """How a window's dates were chosen; the renderers put it in words."""
+
+    DATES = "dates"  # given as from/to
+    LAST_DAYS = "last_days"  # the days up to the as-of date
+    PREVIOUS_WEEK = "previous_week"  # the ISO week, Monday to Sunday, before the as-of date's
+    PREVIOUS_MONTH = "previous_month"  # the calendar month before the as-of date's
+
+
 @dataclass(frozen=True)
 class Window:
     start: date
     end: date
-    described_as: str  # "2025-08-25 to 2025-08-31 (previous week of 2025-09-01)"
+    rule: WindowRule = WindowRule.DATES
+    as_of: date | None = None  # the reference date of a relative rule
 
     def __contains__(self, day: date) -> bool:
         return self.start <= day <= self.end
@@ -84,6 +102,59 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Person:
+    name: str
+    role: str  # as the sentence gives it: "the mission's commander"
+
+
+@dataclass(frozen=True)
+class Fields:
+    """What an item's sentences state: these for every kind of section, and more for each kind
+    (topic.KIND_FIELDS lists them by name, for the topic's table columns)."""
+
+    people: tuple[Person, ...] = ()
+    modality: str | None = None
+
+
+@dataclass(frozen=True)
+class OperationFields(Fields):
+    places: tuple[str, ...] = ()
+    forces: tuple[str, ...] = ()
+    opponents: tuple[str, ...] = ()
+    outcome: tuple[str, ...] = ()
+    figures: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DeliveryFields(Fields):
+    donor: str | None = None
+    recipient: str | None = None
+    item: str | None = None
+    quantity: str | None = None
+    status: str | None = None
+
+
+@dataclass(frozen=True)
+class ContributionFields(Fields):
+    contributors: tuple[str, ...] = ()
+    personnel: tuple[str, ...] = ()
+    funds: tuple[str, ...] = ()
+    status: str | None = None
+
+
+@dataclass(frozen=True)
+class ForwardFields(Fields):
+    actor: str | None = None
+    subject: tuple[str, ...] = ()
+    horizon: str | None = None
+
+
+def places_of(fields: Fields) -> tuple[str, ...]:
+    """The places an item names; only an operation's sentences are read for them."""
+    return fields.places if isinstance(fields, OperationFields) else ()
+
+
+@dataclass(frozen=True)
 class Evidence:
     """The sentence of one source that a statement rests on: `quote` is its document's text[start:end]."""
 
@@ -112,6 +183,14 @@ class Figure:
 
 
 @dataclass(frozen=True)
+class Conflict:
+    """Reports of one event that count one thing differently: each figure given, with its sources."""
+
+    thing: str  # what is counted, singular: "vehicle"
+    figures: tuple[Figure, ...]  # one per value given
+
+
+@dataclass(frozen=True)
 class Item:
     """One event: its lead sentence, and in editions that show them, the details other reports add.
 
@@ -122,9 +201,8 @@ class Item:
     text: str
     date: date | None
     sources: tuple[str, ...]
-    fields: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
-    conflict: bool = False
-    note: str | None = None  # names the differing figures when `conflict`
+    fields: Fields = Fields()
+    conflict: Conflict | None = None
     new: bool = False  # not in the previous successful run of this briefing and audience
     edited: bool = False  # its text was replaced by an editor
     lead: str = ""  # the lead sentence (the whole text when there are no details)
@@ -146,8 +224,7 @@ class TableRow:
 
     cells: tuple[str, ...]
     sources: tuple[str, ...]
-    conflict: bool = False
-    note: str | None = None
+    conflict: Conflict | None = None
     item: str = ""  # the id of the item (event) the row is built from
 
 
@@ -181,6 +258,15 @@ class Coverage:
 
 
 @dataclass(frozen=True)
+class Novelty:
+    """How many items no earlier run carried, and the earlier briefing's window (None: the first run)."""
+
+    new: int
+    total: int
+    since: Window | None
+
+
+@dataclass(frozen=True)
 class Briefing:
     title: str
     audience: str
@@ -196,7 +282,7 @@ class Briefing:
     chart: Chart | None = None
     show_coverage: bool = False
     editor_note: str | None = None
-    new_summary: str | None = None  # "3 of 12 items are new since the run of 25 August 2025."
+    novelty: Novelty | None = None  # set by a scheduled run, which compares with the last one
 
 
 @dataclass(frozen=True)

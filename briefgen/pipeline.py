@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
-import re
+import logging
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from briefgen.config import BuildRequest
-from briefgen.errors import InputError, RenderError, stage
+from briefgen.errors import InputError, RenderError, StrictError, stage
 from briefgen.history import PastItem, RunRecord
 from briefgen.ingest import read_corpus
-from briefgen.models import Briefing, Coverage, Diagnostic, Document, Item, RenderOptions, Selection, Verdict
-from briefgen.render import render_all, write_atomically
+from briefgen.models import Briefing, Coverage, Diagnostic, DiagnosticKind, Document, RenderOptions, Selection, Verdict
+from briefgen.output import write_atomically
+from briefgen.render import render_all
 from briefgen.render.html import environment, load_template
 from briefgen.select import select
 from briefgen.summarise import Event, compose, extract, group_events, merge
-from briefgen.summarise.extract import anchors, content_words
-from briefgen.summarise.merge import SAME_TEXT, overlap
+from briefgen.summarise.novelty import mark_new
 from briefgen.summarise.tables import build_tables, items_per_day_chart
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -52,16 +55,17 @@ class BuildResult:
     briefings: tuple[Briefing, ...]
     diagnostics: tuple[Diagnostic, ...]
     summary: str
+    run_id: int | None = None  # the history's number of a scheduled run
 
 
 def run_summary(surveyed: Survey) -> str:
     """One line for the operator: "12 documents read, 9 used, 2 out of window, 1 off-topic, 1 skipped: bad feed"."""
     verdicts = Counter(selection.verdict for selection in surveyed.selections)
-    skipped = [d for d in surveyed.diagnostics if d.message.endswith("skipped")]
+    skipped = [d for d in surveyed.diagnostics if d.kind is DiagnosticKind.SKIPPED]
     parts = [f"{len(surveyed.selections)} documents read"] + [
         f"{verdicts[v]} {v}" for v in Verdict if verdicts[v] or v is Verdict.USED]
     if skipped:
-        reasons = sorted({re.sub(r"^item \d+: ", "", d.message.rsplit(";", 1)[0]) for d in skipped})
+        reasons = sorted({d.message for d in skipped})
         parts.append(f"{len(skipped)} skipped: {', '.join(reasons)}")
     return ", ".join(parts)
 
@@ -119,28 +123,6 @@ def _stale_edits(request: BuildRequest, events: list[Event]) -> list[Diagnostic]
             for kind, item in request.edits.ids() if item not in known]
 
 
-def mark_new(briefing: Briefing, previous: tuple[RunRecord, list[PastItem]] | None) -> Briefing:
-    """Flag the items that no earlier run carried, by id or by saying the same thing in other words."""
-    if previous is None:
-        return replace(briefing, new_summary="First recorded run of this briefing: nothing to compare with.")
-    run, past = previous
-    past_ids = {p.item_id for p in past}
-    past_facts = [(content_words(p.text), anchors(p.text)) for p in past]
-
-    def is_new(item: Item) -> bool:
-        words, named = content_words(item.text), anchors(item.text)
-        # the same words about another place, day or number are another event
-        return item.id not in past_ids and not any(
-            overlap(words, w) >= SAME_TEXT and named == n for w, n in past_facts)
-
-    sections = tuple(replace(s, items=tuple(replace(i, new=is_new(i)) for i in s.items)) for s in briefing.sections)
-    items = [i for s in sections for i in s.items]
-    new = sum(i.new for i in items)
-    summary = (f"{new} of {len(items)} items are new since the briefing of {run.window_from} to {run.window_to}."
-               if new else f"No new items since the briefing of {run.window_from} to {run.window_to}.")
-    return replace(briefing, sections=sections, new_summary=summary)
-
-
 def compose_editions(request: BuildRequest, now: datetime | None = None,
                      previous: PreviousItems | None = None) -> Composed:
     """Read, select, summarise: every audience's briefing, NEW items marked when `previous` is given."""
@@ -184,6 +166,8 @@ def compose_editions(request: BuildRequest, now: datetime | None = None,
         )
         briefings.append(mark_new(briefing, previous(name)) if previous else briefing)
     timings = {"read": read_done - started, "summarise": time.monotonic() - read_done}
+    log.info("read %d document(s) in %.1f s; %d fact(s), %d event(s) in %.1f s", len(surveyed.selections),
+             timings["read"], len(facts), len(events), timings["summarise"])
     return Composed(tuple(briefings), surveyed, diagnostics, timings)
 
 
@@ -200,11 +184,37 @@ def render_editions(request: BuildRequest, briefings: tuple[Briefing, ...]) -> d
     return rendered
 
 
-def build(request: BuildRequest, now: datetime | None = None) -> BuildResult:
-    """The on-demand build: every audience's files, named <name>_<audience>_<from>_<to>.<format>."""
-    composed = compose_editions(request, now)
+class Publisher(Protocol):
+    """Where a build's files go, and what it compares its items with: `Files` for `build`; `run` adds the
+    scheduled run's lock, manifest and history (runner.ScheduledRun)."""
+
+    previous: PreviousItems | None
+
+    def publish(self, request: BuildRequest, composed: Composed, rendered: dict[tuple[str, str], bytes],
+                render_seconds: float) -> tuple[Path, ...]: ...
+
+
+class Files:
+    """The on-demand build's files, <output_dir>/<name>_<audience>_<from>_<to>.<format>; nothing compared."""
+
+    previous: PreviousItems | None = None
+
+    def publish(self, request: BuildRequest, composed: Composed, rendered: dict[tuple[str, str], bytes],
+                render_seconds: float) -> tuple[Path, ...]:
+        with stage("write", request.output_dir):
+            return tuple(write_atomically({request.output_dir / output_name(request, audience, fmt): data
+                                           for (audience, fmt), data in rendered.items()}))
+
+
+def build(request: BuildRequest, now: datetime | None = None, publisher: Publisher | None = None) -> BuildResult:
+    """Compose every audience's briefing, render it in every format, and hand the files to the publisher."""
+    publisher = publisher or Files()
+    composed = compose_editions(request, now, previous=publisher.previous)
+    if request.strict and composed.diagnostics:
+        raise StrictError(composed.diagnostics)
+    started = time.monotonic()
     rendered = render_editions(request, composed.briefings)
-    with stage("write", request.output_dir):
-        written = write_atomically({request.output_dir / output_name(request, audience, fmt): data
-                                    for (audience, fmt), data in rendered.items()})
-    return BuildResult(tuple(written), composed.briefings, composed.diagnostics, run_summary(composed.survey))
+    render_seconds = time.monotonic() - started
+    log.info("rendered %d file(s) in %.1f s", len(rendered), render_seconds)
+    written = publisher.publish(request, composed, rendered, render_seconds)
+    return BuildResult(written, composed.briefings, composed.diagnostics, run_summary(composed.survey))

@@ -27,7 +27,7 @@ import os
 import shutil
 import time
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -35,21 +35,13 @@ from briefgen import __version__
 from briefgen.config import BuildRequest
 from briefgen.errors import BriefgenError, BusyError, RenderError
 from briefgen.history import History
-from briefgen.models import Diagnostic
-from briefgen.pipeline import Composed, compose_editions, render_editions, run_summary
-from briefgen.render import signals_deferred, write_atomically
+from briefgen.output import signals_deferred, write_atomically
+from briefgen.pipeline import BuildResult, Composed, PreviousItems, build, run_summary
+from briefgen.render.text import window_rule
 
 # beside the edition folders of <output_dir>/<name>, each followed by its run's id
 STAGING, OLD = ".staging-", ".old-"
 UNFINISHED = "interrupted: the run ended before its outputs were in place; the previous ones were kept"
-
-
-@dataclass(frozen=True)
-class RunResult:
-    run_id: int
-    written: tuple[Path, ...]
-    diagnostics: tuple[Diagnostic, ...]
-    summary: str
 
 
 @contextmanager
@@ -107,7 +99,7 @@ def _manifest(request: BuildRequest, composed: Composed, files: dict[Path, bytes
         "edits": str(request.edits.path) if request.edits else None,
         "as_of": request.as_of.isoformat(),
         "window": {"from": request.window.start.isoformat(), "to": request.window.end.isoformat(),
-                   "described_as": request.window.described_as},
+                   "described_as": window_rule(request.window)},
         "generated_at": composed.briefings[0].generated_at.isoformat() if composed.briefings else None,
         "corpus": str(request.corpus.resolve()),
         "documents": documents,
@@ -227,51 +219,68 @@ def recover(base: Path, history: History, briefing: str) -> None:
     output = _output_key(base)
     history.interrupt(briefing, output)
     for pending in history.pending(output):
-        _settle(history, pending.id, base / f"{pending.window_from}_{pending.window_to}", Path(pending.staging),
-                finish=True, failure=UNFINISHED)
+        _settle(history, pending.id, base / f"{pending.window_from}_{pending.window_to}",
+                Path(pending.staging or ""), finish=True, failure=UNFINISHED)
     _discard(*base.glob(f"{STAGING}*"), *base.glob(f"{OLD}*"))
 
 
-def run(request: BuildRequest, *, wait_seconds: float = 0.0, now: datetime | None = None) -> RunResult:
+class ScheduledRun:
+    """`run`'s hooks on `build` (a pipeline.Publisher): items compared with the last successful run, and the
+    edition staged, recorded and swapped in as the module's docstring says."""
+
+    def __init__(self, request: BuildRequest, history: History, run_id: int, base: Path, started: float):
+        self.request, self.history, self.run_id, self.started = request, history, run_id, started
+        self.folder = base / f"{request.window.start}_{request.window.end}"
+        self.staging = Path(_output_key(base)) / f"{STAGING}{run_id}"
+        self.committed = self.settled = False
+        name, since = request.config.name, request.window.start.isoformat()
+        self.previous: PreviousItems | None = lambda audience: history.previous_items(name, audience, since)
+
+    def publish(self, request: BuildRequest, composed: Composed, rendered: dict[tuple[str, str], bytes],
+                render_seconds: float) -> tuple[Path, ...]:
+        files = {self.folder / f"{audience}.{fmt}": data for (audience, fmt), data in rendered.items()}
+        manifest = _manifest(request, composed, files, self.run_id, self.started, render_seconds, self.folder)
+        manifest_path = self.folder / "manifest.json"
+        files[manifest_path] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode()
+        with signals_deferred():  # the edition in place and the history saying so: both, or neither
+            write_atomically({self.staging / path.name: data for path, data in files.items()})
+            _fsync_folder(self.staging)
+            self.history.succeed(self.run_id, str(manifest_path), str(self.staging), [
+                (b.audience, item.id, section.id, item.text, item.new)
+                for b in composed.briefings for section in b.sections for item in section.items])
+            self.committed = True
+            _settle(self.history, self.run_id, self.folder, self.staging, finish=True, failure=UNFINISHED)
+            self.settled = True
+        return tuple(files)
+
+    def abandon(self, exc: BaseException) -> None:
+        """The build failed or was stopped: the history must not say "running", nor name an edition not in place.
+
+        Failing to record the failure must not hide it: the next run settles what this one leaves.
+        """
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        with suppress(BriefgenError):
+            if not self.committed:
+                _discard(self.staging)
+                self.history.fail(self.run_id, message)
+            elif not self.settled:
+                _settle(self.history, self.run_id, self.folder, self.staging, finish=False, failure=message)
+
+
+def run(request: BuildRequest, *, wait_seconds: float = 0.0, now: datetime | None = None) -> BuildResult:
+    """`build` under the briefing's lock, recorded in the history, its edition put in place whole."""
     config = request.config
     started = time.monotonic()
     base = request.output_dir / config.name
-    folder = base / f"{request.window.start}_{request.window.end}"
     with briefing_lock(base / ".lock", wait_seconds):
         history = History(config.history or request.output_dir / "history.sqlite")
         recover(base, history, config.name)
         run_id = history.start(config.name, _output_key(base), request.window.start.isoformat(),
                                request.window.end.isoformat(), request.as_of.isoformat())
-        staging = Path(_output_key(base)) / f"{STAGING}{run_id}"
-        committed = settled = False
+        scheduled = ScheduledRun(request, history, run_id, base, started)
         try:
-            since = request.window.start.isoformat()
-            composed = compose_editions(
-                request, now, previous=lambda audience: history.previous_items(config.name, audience, since))
-            render_started = time.monotonic()
-            files = {folder / f"{audience}.{fmt}": data
-                     for (audience, fmt), data in render_editions(request, composed.briefings).items()}
-            manifest = _manifest(request, composed, files, run_id, started, time.monotonic() - render_started,
-                                 folder)
-            manifest_path = folder / "manifest.json"
-            files[manifest_path] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode()
-            with signals_deferred():  # the edition in place and the history saying so: both, or neither
-                write_atomically({staging / path.name: data for path, data in files.items()})
-                _fsync_folder(staging)
-                history.succeed(run_id, str(manifest_path), str(staging), [
-                    (b.audience, item.id, section.id, item.text, item.new)
-                    for b in composed.briefings for section in b.sections for item in section.items])
-                committed = True
-                _settle(history, run_id, folder, staging, finish=True, failure=UNFINISHED)
-                settled = True
-        except BaseException as exc:  # also Ctrl-C and SIGTERM: the history must not say "running"
-            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            # failing to record the failure must not hide it: the next run settles what this one leaves
-            with suppress(BriefgenError):
-                if not committed:
-                    _discard(staging)
-                    history.fail(run_id, message)
-                elif not settled:
-                    _settle(history, run_id, folder, staging, finish=False, failure=message)
+            result = build(request, now, scheduled)
+        except BaseException as exc:  # also Ctrl-C and SIGTERM
+            scheduled.abandon(exc)
             raise
-    return RunResult(run_id, tuple(files), composed.diagnostics, run_summary(composed.survey))
+    return replace(result, run_id=run_id)

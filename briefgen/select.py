@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
-from briefgen.models import Document, Selection, Verdict, Window
+from datetime import date, timedelta
+
+from briefgen.models import Document, Selection, Verdict, Window, WindowRule
+from briefgen.schema import WindowSpec
 from briefgen.summarise.lexicon import Lexicon
 from briefgen.topic import Relevance, Role, TopicFile
+
+
+def resolve_window(spec: WindowSpec, as_of: date) -> Window:
+    """The dates a config's window rule gives on the as-of date."""
+    if spec.from_ is not None and spec.to is not None:
+        return Window(spec.from_, spec.to)
+    if spec.last_days is not None:
+        return Window(as_of - timedelta(days=spec.last_days - 1), as_of, WindowRule.LAST_DAYS, as_of)
+    if spec.period == "previous_week":
+        start = as_of - timedelta(days=as_of.weekday() + 7)  # the Monday of the week before
+        return Window(start, start + timedelta(days=6), WindowRule.PREVIOUS_WEEK, as_of)
+    end = as_of.replace(day=1) - timedelta(days=1)
+    return Window(end.replace(day=1), end, WindowRule.PREVIOUS_MONTH, as_of)
 
 
 def _names_enough(document: Document, whole: str, required: dict[Role, list[Lexicon]], rules: Relevance) -> bool:

@@ -188,16 +188,16 @@ def consistency_problems(topic: TopicFile, section_ids: list[str]) -> list[str]:
                             f"got {watch.section!r}")
     problems += [f"tie_order: no section {s!r}" for s in topic.tie_order if s not in topic.sections]
     for table_id, table in topic.tables.items():
-        rule = topic.sections.get(table.section)
-        if rule is None:
+        shown_in = topic.sections.get(table.section)
+        if shown_in is None:
             problems.append(f"tables.{table_id}.section: expected one of {', '.join(topic.sections)}, "
                             f"got {table.section!r}")
             continue
-        produced = KIND_FIELDS[rule.kind] + COMMON_FIELDS
+        produced = KIND_FIELDS[shown_in.kind] + COMMON_FIELDS
         for index, column in enumerate(table.columns):
             for name in FIELD.findall(column.value):
                 if name not in produced:
                     problems.append(
-                        f"tables.{table_id}.columns[{index}].value: a {rule.kind} section's items have no field "
+                        f"tables.{table_id}.columns[{index}].value: a {shown_in.kind} section's items have no field "
                         f"{name!r} (they have {', '.join(produced)})")
     return problems

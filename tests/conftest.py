@@ -5,9 +5,14 @@ Every article here is invented for the tests.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+# The suite runs a worker per core and each starts briefgen processes, so numpy's BLAS threads add nothing but
+# their start-up (a tenth of the CPU time of a small build) and contention; their results are the same.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
 TOPIC = ROOT / "config" / "topics" / "haiti-mss.yaml"
@@ -117,14 +122,16 @@ def write_corpus(folder: Path) -> Path:
     return folder
 
 
-def run_cli(*args: str | Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """`python -m briefgen ARGS` from the project folder, as a user runs it."""
+def run_cli(*args: str | Path, timeout: float = 120,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`python -m briefgen ARGS` from the project folder, as a user runs it; `env` adds to the environment."""
     return subprocess.run(
         [sys.executable, "-m", "briefgen", *(str(a) for a in args)],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=timeout,
+        env={**os.environ, **env} if env else None,
     )
 
 
@@ -188,7 +195,7 @@ def compose_inline(folder: Path, files: dict[str, str], audience: str, *, config
     section_ids = sorted({s for spec in loaded.audiences.values() for s in spec.sections})
     facts, _ = extract(documents, loaded.topic, section_ids, date.fromisoformat(AS_OF))
     quota = {watch.name: watch.keep for watch in loaded.topic.watch}
-    every_day = Window(date.min, date.fromisoformat(AS_OF), "every day to the run")
+    every_day = Window(date.min, date.fromisoformat(AS_OF))
     sections, key_points, sources = compose(group_events(merge(facts, every_day)), loaded.audiences[audience], loaded.sections,
                                             quota)
     return sections, key_points, sources, {d.key: d for d in documents}
@@ -215,7 +222,7 @@ def build_in_process(config: Path, out: Path, *, as_of: str = AS_OF, audiences: 
     test can hold the `Briefing` models next to the files written from them."""
     from datetime import UTC, datetime
 
-    from briefgen.config import build_request
+    from briefgen.cli import build_request
     from briefgen.pipeline import build
 
     request = build_request(Path(config), as_of=as_of, audiences=audiences, formats=formats, out=str(out))
@@ -280,6 +287,27 @@ def sample_editions(tmp_path_factory) -> dict[str, Edition]:
     for edition in editions.values():
         assert set(edition.paths) == {"pdf", "docx", "html", "json"}
     return editions
+
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+SAMPLE_EPOCH = "1756708200"  # 2025-09-01 06:30 UTC, the Monday-morning run of the sample week
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory) -> dict[str, dict[str, Path]]:
+    """The samples built through the CLI as `make demo` does (JSON and HTML of every audience), with the
+    generation time fixed by SOURCE_DATE_EPOCH so that the files can be compared with tests/golden/; the
+    paths by audience, then by format."""
+    out = tmp_path_factory.mktemp("sample-build")
+    result = run_cli("build", "--config", SAMPLE_CONFIG, "--as-of", AS_OF, "--format", "json,html", "--out", out,
+                     env={"SOURCE_DATE_EPOCH": SAMPLE_EPOCH})
+    assert result.returncode == 0, result.stderr
+    written = [Path(line) for line in result.stdout.splitlines()]
+    built = {audience: {p.suffix[1:]: p for p in written if f"_{audience}_" in p.name}
+             for audience in ("analyst", "executive")}
+    assert sorted(written) == sorted(p for paths in built.values() for p in paths.values()), result.stdout
+    assert all(paths.keys() == {"json", "html"} for paths in built.values()), result.stdout
+    return built
 
 
 def flat(text: str) -> str:
@@ -351,7 +379,7 @@ def reading_order(briefing) -> list[str]:
     """What a reader meets, in order, in every format of one briefing: title block, key points with their
     citation markers, each section's dated items (lead, conflict note, then each detail), tables, the
     sources and the coverage."""
-    from briefgen.render.text import display_date
+    from briefgen.render.text import conflict_note, display_date
 
     numbers = {source.id: n for n, source in enumerate(briefing.sources, start=1)}
 
@@ -369,7 +397,7 @@ def reading_order(briefing) -> list[str]:
         for item in section.items:
             pieces += [display_date(item.date), f"{item.lead} {marker(item.sources)}"]
             if item.conflict:
-                pieces.append(f"Conflicting figures: {item.note}")
+                pieces.append(f"Conflicting figures: {conflict_note(item.conflict, numbers)}")
             pieces += [f"{detail.text} {marker(detail.sources)}" for detail in item.details]
         for table in (t for t in briefing.tables if t.section == section.id):
             pieces += [table.title, *table.columns, "Sources"]
@@ -481,3 +509,111 @@ def write_many_articles(folder: Path, count: int, *, start: int = 0, days: tuple
 def tree_bytes(folder: Path) -> dict[str, bytes]:
     """Every file under folder (hidden ones too) by relative path, with its bytes."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in files_under(folder)}
+
+
+# --- Parallel runs (pytest-xdist) and the golden files --------------------------------------------------------
+#
+# Tests that share a module- or session-scoped build are one unit of work, run by one worker, so that the build
+# is made once per run; units holding a heavy test are handed out first, then the other shared builds, so that
+# no worker is left with a long unit while the other has finished. The workers know the fixtures, the scheduler
+# in the controlling process only the test ids: each worker writes the units it found into a folder the
+# controller made, and the controller's scheduler reads them. (xdist's own `--dist loadgroup` cannot group
+# since pytest 9.2: it renames the tests through an attribute pytest no longer reads.)
+
+
+UNITS = pytest.StashKey[Path]()  # the controller's folder of the workers' units
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true",
+                     help="rewrite tests/golden/ from a fresh build of the samples instead of comparing with it")
+
+
+def _shared_builds(item) -> list[str]:
+    """The module- and session-scoped fixtures of tests/ that the test uses: builds it shares with others."""
+    import inspect
+
+    tests = Path(__file__).resolve().parent
+    shared = set()
+    for definitions in item._fixtureinfo.name2fixturedefs.values():
+        for fixture in definitions:
+            if fixture.scope != "function" and Path(inspect.getfile(fixture.func)).resolve().is_relative_to(tests):
+                shared.add(fixture.argname if fixture.scope == "session" else f"{item.path.name}:{fixture.argname}")
+    return sorted(shared)
+
+
+def _units(items) -> dict[str, str]:
+    """Each test's unit of work, by test id: one name for all the tests linked by shared builds (through one
+    another), else the test's own id."""
+    parent: dict[str, str] = {}
+
+    def root(key: str) -> str:
+        while parent.setdefault(key, key) != key:
+            key = parent[key]
+        return key
+
+    shared = {item.nodeid: _shared_builds(item) for item in items}
+    for keys in shared.values():
+        for key in keys[1:]:
+            parent[root(key)] = root(keys[0])
+    return {nodeid: root(keys[0]) if keys else nodeid for nodeid, keys in shared.items()}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    if UNITS not in node.config.stash:
+        import tempfile
+
+        node.config.stash[UNITS] = Path(tempfile.mkdtemp(prefix="briefgen-test-units-"))
+    node.workerinput["briefgen_units"] = str(node.config.stash[UNITS])
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)  # before xdist's own, which would make its --dist scheduler
+def pytest_xdist_make_scheduler(config, log):
+    if config.option.dist != "load":  # another --dist was asked for
+        return None
+    import json
+
+    from xdist.scheduler import LoadScopeScheduling
+
+    class UnitScheduling(LoadScopeScheduling):
+        """Hands out whole units, in the order of the workers' collection (see above)."""
+
+        units: dict[str, str] | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self.units is None:  # first called once every worker has collected, and so written its file
+                self.units = {}
+                for path in sorted(config.stash[UNITS].glob("*.json")):
+                    self.units.update(json.loads(path.read_text(encoding="utf-8")))
+            return self.units.get(nodeid, nodeid)
+
+    config.option.loadscopereorder = False  # the workers' collection order is the order wanted
+    return UnitScheduling(config, log)
+
+
+def pytest_unconfigure(config):
+    if UNITS in config.stash:
+        import shutil
+
+        shutil.rmtree(config.stash[UNITS], ignore_errors=True)
+
+
+def pytest_collection_modifyitems(config, items):
+    folder = getattr(config, "workerinput", {}).get("briefgen_units")
+    if folder is None:  # not a worker of a parallel run
+        return
+    import json
+
+    unit = _units(items)
+    first: dict[str, int] = {}
+    heavy = set()
+    for index, item in enumerate(items):
+        first.setdefault(unit[item.nodeid], index)
+        if item.get_closest_marker("heavy"):
+            heavy.add(unit[item.nodeid])
+    items.sort(key=lambda item: (unit[item.nodeid] not in heavy, unit[item.nodeid] == item.nodeid,
+                                 first[unit[item.nodeid]]))
+    grouped = {nodeid: name for nodeid, name in unit.items() if name != nodeid}
+    written = Path(folder) / f"{config.workerinput['workerid']}.json"
+    written.write_text(json.dumps(grouped), encoding="utf-8")

@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 from conftest import TOPIC, config_text, write, write_config
 
-from briefgen.config import build_request, load_config
+from briefgen.cli import build_request
+from briefgen.config import load_config
 from briefgen.errors import ConfigError
 
 

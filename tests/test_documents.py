@@ -35,6 +35,7 @@ from conftest import (
 
 from briefgen.models import RenderOptions
 from briefgen.render.pdf import render_pdf
+from briefgen.render.text import conflict_note
 
 AUDIENCES = ["analyst", "executive"]
 WINDOW_LABEL = "25–31 August 2025"
@@ -224,8 +225,9 @@ def test_conflicting_maxxpro_figures_are_flagged_in_every_format(sample_editions
     maxxpro = [item for item in flagged if "MaxxPro" in item.lead]
     assert maxxpro, "the 8 vs 10 MaxxPro delivery is flagged"
     item = maxxpro[0]
-    assert re.search(r"\b(?:8|eight)\b", item.note, re.I) and re.search(r"\b10\b", item.note)
-    note = f"Conflicting figures: {item.note}"
+    numbers = {source.id: n for n, source in enumerate(edition.briefing.sources, start=1)}
+    note = f"Conflicting figures: {conflict_note(item.conflict, numbers)}"
+    assert re.search(r"\b(?:8|eight)\b", note, re.I) and re.search(r"\b10\b", note)
     li = re.search(rf'<li id="{item.id}">(.*?)</li>', edition.html, re.S)
     assert li and '<span class="conflict">' in li[1]
     shown = re.search(r'<span class="conflict">(.*?)</span>', li[1], re.S)[1]

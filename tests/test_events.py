@@ -56,8 +56,9 @@ def build_json(config: Path, out: Path, *args: str) -> dict[str, dict]:
 
 
 @pytest.fixture(scope="module")
-def sample_week(tmp_path_factory) -> dict[str, dict]:
-    return build_json(SAMPLE_CONFIG, tmp_path_factory.mktemp("week"), "--as-of", "2025-09-01")
+def sample_week(sample_build) -> dict[str, dict]:
+    """The sample week's JSON editions, from the build test_samples and test_golden read too."""
+    return {audience: json.loads(paths["json"].read_text(encoding="utf-8")) for audience, paths in sample_build.items()}
 
 
 def statements(edition: dict, section_id: str) -> list[str]:
@@ -183,7 +184,7 @@ def test_donor_and_recipient_come_from_who_gave_what_to_whom(tmp_path, sentence,
     files = {"a.txt": f"date 2025-08-26\nEquipment for Haiti\n\n{sentence}\n"}
     sections, _, _, _ = compose_inline(tmp_path, files, "analyst")
     equipment = next(s for s in sections if s.id == "equipment").items
-    assert [(i.fields["donor"], i.fields["recipient"]) for i in equipment] == [(donor, recipient)]
+    assert [(i.fields.donor, i.fields.recipient) for i in equipment] == [(donor, recipient)]
 
 
 def test_a_sentence_naming_the_decision_before_it_joins_that_event_while_plans_side_by_side_stay_apart(tmp_path):

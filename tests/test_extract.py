@@ -41,10 +41,10 @@ def test_a_delivery_of_armoured_vehicles_is_equipment_with_donor_item_quantity_s
         "The Canadian government delivered 12 armoured vehicles to the Haitian National Police on Tuesday.")})
     fact = only(facts, "Canadian government")
     assert fact.section == "equipment"
-    assert (fact.fields["donor"], fact.fields["recipient"]) == ("Canadian", "Haitian National Police")  # as said
-    assert "armoured vehicle" in fact.fields["item"].lower()
-    assert "12" in fact.fields["quantity"]
-    assert fact.fields["status"] == "delivered"
+    assert (fact.fields.donor, fact.fields.recipient) == ("Canadian", "Haitian National Police")  # as said
+    assert "armoured vehicle" in fact.fields.item.lower()
+    assert "12" in fact.fields.quantity
+    assert fact.fields.status == "delivered"
     assert fact.date == date(2025, 8, 26)  # "on Tuesday", published Thursday 28 August
 
 
@@ -55,10 +55,10 @@ def test_a_raid_with_arrests_is_operations_with_outcome_and_places(facts_of):
         "six suspects.")})
     fact = only(facts, "raided a gang stronghold")
     assert fact.section == "operations"
-    assert "arrests" in fact.fields["outcome"]
-    assert fact.fields["places"] == ["Delmas"]
-    assert "MSS" in fact.fields["forces"]
-    assert any("six suspects" in figure for figure in fact.fields["figures"])
+    assert "arrests" in fact.fields.outcome
+    assert fact.fields.places == ("Delmas",)
+    assert "MSS" in fact.fields.forces
+    assert any("six suspects" in figure for figure in fact.fields.figures)
     assert fact.date == date(2025, 8, 27)
 
 
@@ -69,14 +69,14 @@ def test_personnel_deployed_by_a_nation_is_nations_with_personnel_and_status(fac
         "Jamaica pledged 150 more soldiers to the mission in Haiti on Monday.")})
     deployed = only(facts, "El Salvador")
     assert deployed.section == "nations"
-    assert "El Salvador" in deployed.fields["contributors"]
-    assert "Haiti" not in deployed.fields["contributors"]  # the host nation is never a contributor
-    assert deployed.fields["personnel"] == ["about 200 police officers"]
-    assert deployed.fields["status"] == "deployed"
+    assert "El Salvador" in deployed.fields.contributors
+    assert "Haiti" not in deployed.fields.contributors  # the host nation is never a contributor
+    assert deployed.fields.personnel == ("about 200 police officers",)
+    assert deployed.fields.status == "deployed"
     pledged = only(facts, "Jamaica")
     assert pledged.section == "nations"
-    assert pledged.fields["status"] == "pledged"
-    assert pledged.fields["personnel"] == ["150 more soldiers"]
+    assert pledged.fields.status == "pledged"
+    assert pledged.fields.personnel == ("150 more soldiers",)
 
 
 @pytest.mark.parametrize(
@@ -92,8 +92,8 @@ def test_a_will_or_plans_to_statement_is_outlook_with_its_horizon_and_the_public
                                                                                              horizon):
     fact = only(facts_of({"plan.txt": article("Plans for the mission", sentence)}), sentence[:20])
     assert fact.section == "outlook"
-    assert fact.fields["horizon"].lower() == horizon
-    assert fact.fields["modality"] == "planned"
+    assert fact.fields.horizon.lower() == horizon
+    assert fact.fields.modality == "planned"
     assert fact.date == THURSDAY
 
 
@@ -163,7 +163,7 @@ def test_a_planned_deployment_is_not_dated_before_it_was_announced(facts_of):
         "Kenya will deploy 300 more police officers to Haiti on Friday, the Kenyan interior ministry said.")}),
         "Kenya will deploy")
     assert fact.section == "nations"
-    assert fact.fields["status"] == "planned"  # the topic's status for "will": an intention, not an arrival
+    assert fact.fields.status == "planned"  # the topic's status for "will": an intention, not an arrival
     assert fact.date >= THURSDAY  # observed: 2025-08-22
 
 
@@ -174,13 +174,13 @@ def test_people_are_named_with_their_role(facts_of):
         "Commander visits Cité Soleil",
         "Force Commander Godfrey Otunge said the operation in Cité Soleil had secured the main road.",
         "Kenyan President William Ruto said the mission in Haiti will be sustained for the long haul.")})
-    commander = only(facts, "Otunge").fields["people"]
+    commander = only(facts, "Otunge").fields.people
     assert len(commander) == 1
-    assert commander[0]["name"] == "Godfrey Otunge"
-    assert "Force Commander" in commander[0]["role"]
-    president = only(facts, "Ruto").fields["people"]
-    assert [p["name"] for p in president] == ["William Ruto"]
-    assert "President" in president[0]["role"]
+    assert commander[0].name == "Godfrey Otunge"
+    assert "Force Commander" in commander[0].role
+    president = only(facts, "Ruto").fields.people
+    assert [p.name for p in president] == ["William Ruto"]
+    assert "President" in president[0].role
 
 
 def test_quantities_keep_their_qualifiers(facts_of):
@@ -189,9 +189,9 @@ def test_quantities_keep_their_qualifiers(facts_of):
         "Nearly 1,000 Kenyan officers are now deployed with the MSS in Haiti, the mission said.",
         "Haitian police said over 500 gang members were arrested in Port-au-Prince this year.",
         "Kenya will send two more contingents of officers to join the MSS in Haiti.")})
-    assert "Nearly 1,000 Kenyan officers" in only(facts, "Nearly 1,000").fields["personnel"]
-    assert "over 500 gang members" in only(facts, "over 500").fields["figures"]
-    assert "two more contingents" in only(facts, "two more").fields["personnel"]
+    assert "Nearly 1,000 Kenyan officers" in only(facts, "Nearly 1,000").fields.personnel
+    assert "over 500 gang members" in only(facts, "over 500").fields.figures
+    assert "two more contingents" in only(facts, "two more").fields.personnel
 
 
 @pytest.mark.parametrize(
@@ -206,7 +206,7 @@ def test_quantities_keep_their_qualifiers(facts_of):
 def test_a_quantity_stops_at_its_noun(facts_of, sentence, expected):
     fact = only(facts_of({"q.txt": article("Raid report", sentence)}), sentence[:20])
     assert fact.section == "operations"
-    assert fact.fields["figures"] == [expected]
+    assert fact.fields.figures == (expected,)
 
 
 def test_a_leading_connective_is_dropped(facts_of):
@@ -232,8 +232,8 @@ def test_an_expected_delivery_is_not_delivered(facts_of):
         "Brazil is expected to deliver eight armoured vehicles to the Haitian police in Port-au-Prince.")}),
         "Brazil")
     assert fact.section == "equipment"
-    assert fact.fields["modality"] == "planned"
-    assert fact.fields["status"] != "delivered"
+    assert fact.fields.modality == "planned"
+    assert fact.fields.status != "delivered"
 
 
 # --- ranking -----------------------------------------------------------------------------------------------
@@ -274,7 +274,7 @@ def test_facts_from_a_jsonl_line_cite_that_line(facts_of):
     fact = only(facts_of({"feeds/wire.jsonl": line + "\n"}), "Brazil")
     assert (fact.document.path, fact.document.item) == ("feeds/wire.jsonl", 0)
     assert fact.section == "equipment"
-    assert fact.fields["donor"] == "Brazil"
+    assert fact.fields.donor == "Brazil"
     assert fact.date == THURSDAY  # no day in the sentence: the publication date
 
 
@@ -290,7 +290,7 @@ def test_a_sentence_referring_back_inherits_the_events_section_date_and_place(fa
     blast, bystander = only(facts, "car bomb"), only(facts, "bystander")
     assert bystander.section == blast.section == "operations"
     assert bystander.date == blast.date == date(2025, 8, 26)
-    assert bystander.fields["places"] == ["Delmas"]
+    assert bystander.fields.places == ("Delmas",)
 
 
 def test_a_sentence_without_a_back_reference_inherits_nothing(facts_of):

@@ -131,6 +131,7 @@ def test_a_section_title_with_dollar_signs_is_charted_as_plain_text(project):
 
 # --- bounds on what a renderer lays out ----------------------------------------------------------------------
 
+@pytest.mark.heavy
 def test_a_run_of_text_without_break_is_split_and_every_format_is_written(project):
     for name, day, place, run in (("cjk.txt", 28, "Tabarre", "漢" * 3000), ("dashes.txt", 29, "Cabaret", "a-" * 2000)):
         write(project / "corpus" / name, f"date 2025-08-{day} MSS officers and Haitian police raided a gang base in "
@@ -212,7 +213,7 @@ def test_a_file_name_with_a_newline_cannot_forge_a_row_or_an_error(project):
     assert proc.returncode == 0, proc.stderr
     assert not any(line.startswith("briefgen: error:") for line in proc.stdout.splitlines() + proc.stderr.splitlines())
     assert "evil\\nbriefgen: error: forged.txt" in proc.stdout
-    assert "briefgen: warning: bad\\nname.xyz: unsupported file type '.xyz', skipped" in proc.stderr.splitlines()
+    assert "briefgen: warning: bad\\nname.xyz: unsupported file type '.xyz'; skipped" in proc.stderr.splitlines()
 
 
 # --- check finds every path that is missing --------------------------------------------------------------------
@@ -241,7 +242,7 @@ def test_check_reports_every_missing_path_at_once(project):
 # --- a document that breaks the summariser is skipped, not the run -------------------------------------------
 
 def test_an_article_that_breaks_extraction_is_skipped_with_a_warning(project, monkeypatch):
-    from briefgen.config import build_request
+    from briefgen.cli import build_request
     from briefgen.pipeline import build as build_in_process
     extract = importlib.import_module("briefgen.summarise.extract")  # the module: the package exports a function
 

@@ -261,7 +261,7 @@ def test_unsupported_suffix_is_warned_and_skipped(tmp_path, name):
     docs, diagnostics = read(tmp_path)
     assert list(docs) == [("good.txt", None)]
     suffix = Path(name).suffix
-    assert diagnostics == [f"{name}: unsupported file type '{suffix}', skipped"]
+    assert diagnostics == [f"{name}: unsupported file type '{suffix}'; skipped"]
 
 
 def test_binary_txt_and_empty_file_are_warned_and_skipped(tmp_path):

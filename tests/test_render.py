@@ -16,7 +16,7 @@ import pypdf
 import pytest
 from conftest import SECTION_TITLES, files_under, run_cli, write, write_config, write_corpus
 
-from briefgen.render import write_atomically
+from briefgen.output import write_atomically
 
 HOSTILE_TITLE = "Radios <script>alert(1)</script> for {{ 7*7 }} police"
 HOSTILE_SENTENCE = ("The MSS in Haiti received <script>alert(1)</script> twelve radios {{ 7*7 }} at the "

@@ -35,7 +35,7 @@ from conftest import (
 )
 
 from briefgen import runner
-from briefgen.config import build_request
+from briefgen.cli import build_request
 from briefgen.errors import BriefgenError
 from briefgen.history import History
 from briefgen.runner import UNFINISHED, briefing_lock, recover, run
@@ -50,6 +50,7 @@ def load_bench():
     return module
 
 
+@pytest.mark.heavy
 def test_forty_sigkills_at_random_moments_leave_one_complete_edition_named_by_the_history(tmp_path):
     # about 40 s: each of the 40 runs is a real process (its imports alone take most of a second)
     seed = random.randrange(2**32)
@@ -91,6 +92,7 @@ STEPS = {
 }
 
 
+@pytest.mark.heavy
 @pytest.mark.parametrize("mode", ["exchange", "two-renames"])
 def test_sigkill_after_each_step_is_finished_or_rolled_back_by_recovery(tmp_path, mode):
     bench = load_bench().Bench(tmp_path, seed=0)

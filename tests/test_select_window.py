@@ -7,9 +7,11 @@ from datetime import date
 import pytest
 from conftest import write_config
 
-from briefgen.config import WindowSpec, build_request, load_config, resolve_window
+from briefgen.cli import build_request
+from briefgen.config import load_config
 from briefgen.models import Document, Window
-from briefgen.select import select
+from briefgen.schema import WindowSpec
+from briefgen.select import resolve_window, select
 
 
 def window_of(spec: dict | str, as_of: date) -> tuple[date, date]:
@@ -102,7 +104,7 @@ def topic(tmp_path_factory):
 
 
 def test_select_keeps_the_window_inclusive_at_both_ends(topic):
-    window = Window(date(2025, 8, 25), date(2025, 8, 31), "test week")
+    window = Window(date(2025, 8, 25), date(2025, 8, 31))
     documents = [
         doc("before.txt", date(2025, 8, 24)),
         doc("first.txt", date(2025, 8, 25)),
@@ -123,7 +125,7 @@ def test_select_keeps_the_window_inclusive_at_both_ends(topic):
 
 
 def test_select_leaves_out_off_topic_documents_in_the_window(topic):
-    window = Window(date(2025, 8, 25), date(2025, 8, 31), "test week")
+    window = Window(date(2025, 8, 25), date(2025, 8, 31))
     off = doc("traffic.txt", date(2025, 8, 27), "Road works closed two lanes of the Nairobi bypass for a week.")
     [verdict] = select([off], window, topic)
     assert not verdict.included

@@ -19,11 +19,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
+from typing import cast
 
 from briefgen.errors import InputError, unexpected
 from briefgen.files import UnsafeFile, read_regular
 from briefgen.ingest.clean import escape_name
-from briefgen.models import Diagnostic, Document
+from briefgen.models import Diagnostic, DiagnosticKind, Document
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 SECONDS_PER_FILE = 20  # a file that takes longer to read is skipped: one bad page must not stall a Monday run
@@ -61,8 +62,12 @@ class ReadContext:
     reference: date
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
-    def warn(self, path: str, message: str, line: int | None = None) -> None:
-        self.diagnostics.append(Diagnostic(path, message, line))
+    def warn(self, path: str, message: str, line: int | None = None, *, entry: int | None = None) -> None:
+        self.diagnostics.append(Diagnostic(path, message, line, entry=entry))
+
+    def skip(self, path: str, reason: str, line: int | None = None, *, entry: int | None = None) -> None:
+        """The file, line or entry is left out, for `reason`."""
+        self.diagnostics.append(Diagnostic(path, reason, line, DiagnosticKind.SKIPPED, entry))
 
 
 Reader = Callable[[str, bytes, ReadContext], Iterable[Document]]
@@ -124,14 +129,14 @@ def load_json(text: str) -> object:
         raise BadJSON("JSON number too long") from None
 
 
-def contained(rel: str, ctx: ReadContext, make: Callable[[], Document | None], *, label: str = "",
+def contained(rel: str, ctx: ReadContext, make: Callable[[], Document | None], *, entry: int | None = None,
               line: int | None = None) -> Document | None:
     """One entry of a multi-document file (a feed item, a JSONL line): an error nobody foresaw loses that
     entry, with a warning, and the file's other entries are still read."""
     try:
         return make()
     except Exception as exc:
-        ctx.warn(rel, f"{label}{unexpected(exc)}; skipped", line)
+        ctx.skip(rel, unexpected(exc), line, entry=entry)
         return None
 
 
@@ -186,7 +191,7 @@ def _corpus_files(root_fd: int, ctx: ReadContext) -> list[tuple[str, tuple[str, 
         try:
             fd = _open_folder(root_fd, folder)
         except OSError as exc:
-            ctx.warn(_shown(folder), f"cannot read folder: {exc.strerror or exc}; skipped")
+            ctx.skip(_shown(folder), f"cannot read folder: {exc.strerror or exc}")
             continue
         try:
             with os.scandir(fd) as entries:
@@ -200,7 +205,7 @@ def _corpus_files(root_fd: int, ctx: ReadContext) -> list[tuple[str, tuple[str, 
                     try:
                         mode = entry.stat(follow_symlinks=False).st_mode
                     except OSError as exc:  # gone since the folder was listed
-                        ctx.warn(rel, f"cannot read: {exc.strerror or exc}; skipped")
+                        ctx.skip(rel, f"cannot read: {exc.strerror or exc}")
                         continue
                     if stat.S_ISLNK(mode):
                         ctx.warn(rel, "symbolic link not followed")
@@ -208,13 +213,13 @@ def _corpus_files(root_fd: int, ctx: ReadContext) -> list[tuple[str, tuple[str, 
                         found.append((rel, parts))
                     elif not stat.S_ISDIR(mode):
                         kind = _KINDS.get(stat.S_IFMT(mode), "special file")
-                        ctx.warn(rel, f"not a regular file ({kind}); skipped")
+                        ctx.skip(rel, f"not a regular file ({kind})")
                     elif len(parts) > MAX_DEPTH:
                         ctx.warn(rel, f"folder more than {MAX_DEPTH} levels deep; not read")
                     else:
                         pending.append(parts)
         except OSError as exc:
-            ctx.warn(_shown(folder), f"cannot read folder: {exc.strerror or exc}; skipped")
+            ctx.skip(_shown(folder), f"cannot read folder: {exc.strerror or exc}")
         finally:
             os.close(fd)
     return sorted(found)
@@ -224,7 +229,7 @@ def _read_documents(root_fd: int, rel: str, parts: tuple[str, ...], ctx: ReadCon
     """The documents of one listed file; whatever goes wrong loses this file only, with a warning naming it."""
     suffix = PurePosixPath(rel).suffix
     if suffix.lower() not in READERS:
-        ctx.warn(rel, f"unsupported file type {suffix or '(none)'!r}, skipped")
+        ctx.skip(rel, f"unsupported file type {suffix or '(none)'!r}")
         return []
     warned = len(ctx.diagnostics)
     try:
@@ -234,26 +239,26 @@ def _read_documents(root_fd: int, rel: str, parts: tuple[str, ...], ctx: ReadCon
         if len(data) > MAX_FILE_BYTES:
             ctx.warn(rel, f"larger than {MAX_FILE_BYTES // 1024 // 1024} MB; only the start is read")
             data = data[:MAX_FILE_BYTES]
-        reader = reader_for(suffix)
+        reader = cast(Reader, reader_for(suffix))  # the suffix is one of READERS'
         with time_budget(SECONDS_PER_FILE):
             read = [doc for doc in reader(rel, data, ctx) if doc.text]
     except _OutOfTime:
-        ctx.warn(rel, f"took longer than {SECONDS_PER_FILE} s to read; skipped")
+        ctx.skip(rel, f"took longer than {SECONDS_PER_FILE} s to read")
         return []
     except SkipFile as exc:
-        ctx.warn(rel, f"{exc}; skipped")
+        ctx.skip(rel, str(exc))
         return []
     except UnsafeFile as exc:
-        ctx.warn(rel, f"{exc.strerror}; skipped")
+        ctx.skip(rel, str(exc.strerror))
         return []
     except OSError as exc:
-        ctx.warn(rel, f"cannot read: {exc.strerror or exc}; skipped")
+        ctx.skip(rel, f"cannot read: {exc.strerror or exc}")
         return []
     except Exception as exc:  # a reader's bug or a parser's limit: this file is lost, not the run
-        ctx.warn(rel, f"{unexpected(exc)}; skipped")
+        ctx.skip(rel, unexpected(exc))
         return []
     if not read and len(ctx.diagnostics) == warned:  # the reader has not said why already
-        ctx.warn(rel, "no extractable text; skipped")
+        ctx.skip(rel, "no extractable text")
     return read
 
 

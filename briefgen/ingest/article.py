@@ -8,9 +8,10 @@ line `date YYYY-MM-DD` > a byline date line > a dateline > the latest full date 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 
-from briefgen.dates import EARLIEST, LATEST, date_line, find_dates, parse_date_string, plausible
+from briefgen.dates import EARLIEST, LATEST, DateMention, date_line, find_dates, parse_date_string, plausible
 from briefgen.ingest import ReadContext
 from briefgen.ingest.clean import MAX_TEXT_CHARS, MAX_URL_CHARS, clean_line, clean_lines
 from briefgen.models import Document
@@ -45,6 +46,42 @@ def _paragraphs(lines: list[str]) -> list[str]:
     return out
 
 
+@dataclass
+class _Chrome:
+    """What the page around the story says: the first byline's date and author, a title above a byline."""
+
+    dated: DateMention | None = None
+    author: str | None = None
+    heading: str | None = None
+
+
+def _without_chrome(lines: list[str], reference: date) -> tuple[list[str], _Chrome]:
+    """The story's lines without bylines and page furniture, and what those said."""
+    kept: list[str] = []
+    chrome = _Chrome()
+    for index, line in enumerate(lines):
+        if not line or JUNK_LINE.match(line):
+            continue
+        byline = BYLINE.match(line)
+        dated = date_line(line, reference) if len(line) < 60 else None
+        if not (byline or dated):
+            kept.append(line)
+            continue
+        chrome.dated = chrome.dated or dated
+        chrome.author = chrome.author or (byline and byline["author"].strip(" -")) or None
+        # a title line printed just above the byline belongs to the page chrome, not the story
+        if kept and index > 0 and kept[-1] == lines[index - 1] and _is_title_like(kept[-1]):
+            heading = kept.pop()
+            chrome.heading = chrome.heading or heading
+    return kept, chrome
+
+
+def _latest_full_date(text: str, reference: date) -> DateMention | None:
+    """The latest full date the text names, not after the reference: when nothing else dates an article."""
+    full = [m for m in find_dates(text, reference) if m.precision == "day" and m.certain and m.day <= reference]
+    return max(full, key=lambda m: m.day, default=None)
+
+
 def build_document(
     rel: str,
     ctx: ReadContext,
@@ -57,10 +94,9 @@ def build_document(
     found_by: str | None = None,
     outlet: str | None = None,
 ) -> Document | None:
-    entry = "" if item is None else f"item {item}: "
     if published is not None and not plausible(published):
-        ctx.warn(rel, f"{entry}publication date {published} is not between {EARLIEST.year} and {LATEST.year}; "
-                      "read as undated")
+        ctx.warn(rel, f"publication date {published} is not between {EARLIEST.year} and {LATEST.year}; "
+                      "read as undated", entry=item)
         published, found_by = None, None
     if len(body) > MAX_TEXT_CHARS:
         ctx.warn(rel, f"text longer than {MAX_TEXT_CHARS} characters; the rest is ignored")
@@ -72,23 +108,10 @@ def build_document(
             published, found_by = header_date, f"header line 'date {header[1]}'"
         lines[0] = lines[0][header.end():].strip()
 
-    kept: list[str] = []
-    for index, line in enumerate(lines):
-        if not line or JUNK_LINE.match(line):
-            continue
-        byline = BYLINE.match(line)
-        dated = date_line(line, ctx.reference) if len(line) < 60 else None
-        if byline or dated:
-            if dated and published is None:
-                published, found_by = dated.day, f"byline '{dated.text}'"
-            if byline and outlet is None and byline["author"].strip(" -"):
-                outlet = byline["author"].strip(" -")
-            # a title line printed just above the byline belongs to the page chrome, not the story
-            if kept and index > 0 and kept[-1] == lines[index - 1] and _is_title_like(kept[-1]):
-                heading = kept.pop()
-                title = title or heading
-            continue
-        kept.append(line)
+    kept, chrome = _without_chrome(lines, ctx.reference)
+    if published is None and chrome.dated:
+        published, found_by = chrome.dated.day, f"byline '{chrome.dated.text}'"
+    outlet, title = outlet or chrome.author, title or chrome.heading
 
     if kept and (dateline := DATELINE.match(kept[0])):
         when = find_dates(dateline["when"], published or ctx.reference)
@@ -101,18 +124,14 @@ def build_document(
         title = kept.pop(0)
 
     text = "\n\n".join(p for p in _paragraphs(kept) if p)
+    if published is None and (latest := _latest_full_date(text, ctx.reference)):
+        published, found_by = latest.day, f"inferred from '{latest.text}' in the text"
     if published is None:
-        full = [m for m in find_dates(text, ctx.reference)
-                if m.precision == "day" and m.certain and m.day <= ctx.reference]
-        if full:
-            latest = max(full, key=lambda m: m.day)
-            published, found_by = latest.day, f"inferred from '{latest.text}' in the text"
-    if published is None:
-        ctx.warn(rel, f"{entry}no publication date found; kept out of every window")
+        ctx.warn(rel, "no publication date found; kept out of every window", entry=item)
     elif published > ctx.reference:
-        ctx.warn(rel, f"{entry}publication date {published} is after the as-of date {ctx.reference}")
+        ctx.warn(rel, f"publication date {published} is after the as-of date {ctx.reference}", entry=item)
     if not text:
-        ctx.warn(rel, f"{entry}no extractable text; skipped")
+        ctx.skip(rel, "no extractable text", entry=item)
         return None
     return Document(
         path=rel,

@@ -48,7 +48,7 @@ def read(rel: str, data: bytes, ctx: ReadContext) -> Iterator[Document]:
         ctx.warn(rel, f"malformed feed ({problem}); the {len(parsed.entries)} entries read before it are used")
     outlet = parsed.feed.get("title")
     for index, entry in enumerate(parsed.entries):
-        document = contained(rel, ctx, partial(_entry, rel, ctx, index, entry, outlet), label=f"item {index}: ")
+        document = contained(rel, ctx, partial(_entry, rel, ctx, index, entry, outlet), entry=index)
         if document:
             yield document
 
@@ -57,7 +57,7 @@ def _entry(rel: str, ctx: ReadContext, index: int, entry, outlet: str | None) ->
     published, found_by = _entry_date(entry)
     raw_date = entry.get("published") or entry.get("updated")
     if published is None and raw_date:
-        ctx.warn(rel, f"entry {index}: date not understood, got {raw_date!r}")
+        ctx.warn(rel, f"date not understood, got {raw_date!r}", entry=index)
     return build_document(
         rel,
         ctx,

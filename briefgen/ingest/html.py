@@ -101,7 +101,7 @@ def read(rel: str, data: bytes, ctx: ReadContext) -> Iterator[Document]:
         raise SkipFile(f"not parseable as HTML ({exc})") from None
     meta = _meta(rel, ctx, tree)
     published, found_by = _published(tree, meta)
-    extracted = trafilatura.bare_extraction(
+    found = trafilatura.bare_extraction(
         tree,
         with_metadata=True,
         include_comments=False,
@@ -114,7 +114,7 @@ def read(rel: str, data: bytes, ctx: ReadContext) -> Iterator[Document]:
             "max_date": ctx.reference.isoformat(),
         },
     )
-    extracted = extracted.as_dict() if extracted is not None else None
+    extracted = found.as_dict() if isinstance(found, trafilatura.settings.Document) else found
     if not extracted or not (extracted.get("text") or "").strip():
         raise SkipFile("no extractable text")
     if published is None and extracted.get("date"):

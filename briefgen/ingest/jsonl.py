@@ -28,19 +28,19 @@ def read(rel: str, data: bytes, ctx: ReadContext) -> Iterator[Document]:
 def _line(rel: str, ctx: ReadContext, line: str, index: int, seen: dict[str, int]) -> Document | None:
     number = index + 1
     if len(line) > MAX_LINE_CHARS:
-        ctx.warn(rel, f"line longer than {MAX_LINE_CHARS} characters; skipped", number)
+        ctx.skip(rel, f"line longer than {MAX_LINE_CHARS} characters", number)
         return None
     try:
         record = load_json(line)
     except BadJSON as exc:
-        ctx.warn(rel, f"{exc}; skipped", number)
+        ctx.skip(rel, str(exc), number)
         return None
     if not isinstance(record, dict):
-        ctx.warn(rel, f"expected a JSON object, got {type(record).__name__}; skipped", number)
+        ctx.skip(rel, f"expected a JSON object, got {type(record).__name__}", number)
         return None
     body = record.get("text") or record.get("content") or record.get("body")
     if not isinstance(body, str) or not body.strip():
-        ctx.warn(rel, "no 'text'; skipped", number)
+        ctx.skip(rel, "no 'text'", number)
         return None
     identity = str(record.get("id") or record.get("url") or body[:200])
     if identity in seen:

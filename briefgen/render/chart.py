@@ -13,6 +13,7 @@ def _draw(chart: Chart, fmt: str, dpi: int = 150) -> bytes:
     # Imported here: matplotlib takes a moment to load and only editions with a chart need it.
     import matplotlib
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     # labels are the config's plain text: "$...$" in a section title must not be read as mathtext
     with matplotlib.rc_context({"text.parse_math": False, "svg.hashsalt": "briefgen", "svg.fonttype": "path",
@@ -23,7 +24,7 @@ def _draw(chart: Chart, fmt: str, dpi: int = 150) -> bytes:
         axes.bar(positions, chart.values, color=ACCENT, width=0.6)
         axes.set_xticks(list(positions), chart.labels, rotation=0 if len(chart.labels) <= 10 else 45,
                         ha="center" if len(chart.labels) <= 10 else "right")
-        axes.yaxis.get_major_locator().set_params(integer=True)
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts of items: no tick at 2.5
         axes.set_title(chart.title, loc="left", color=INK, fontsize=9, fontweight="bold")
         for side in ("top", "right"):
             axes.spines[side].set_visible(False)

@@ -19,9 +19,16 @@ from docx.shared import Cm, Pt, RGBColor
 
 from briefgen.errors import RenderError
 from briefgen.files import read_regular
-from briefgen.models import Briefing, Item, RenderOptions, Table
-from briefgen.render.html import citation_numbers, is_web_url
-from briefgen.render.text import citation_marker, display_date, window_label
+from briefgen.models import Briefing, Chart, Item, RenderOptions, Table
+from briefgen.render.html import is_web_url
+from briefgen.render.text import (
+    citation_marker,
+    citation_numbers,
+    conflict_note,
+    display_date,
+    novelty_sentence,
+    window_label,
+)
 
 LINK_COLOUR = RGBColor(0x1F, 0x3A, 0x5F)
 FLAG_COLOUR = RGBColor(0x8A, 0x1C, 0x1C)
@@ -146,7 +153,7 @@ def _item(document, item: Item, numbers: dict[str, int], with_date: bool) -> Non
         badge.bold, badge.font.color.rgb = True, NEW_COLOUR
     paragraph.add_run(f"{item.lead} {citation_marker(item.sources, numbers)}")
     if item.conflict:
-        flag = paragraph.add_run(f" Conflicting figures: {item.note}")
+        flag = paragraph.add_run(f" Conflicting figures: {conflict_note(item.conflict, numbers)}")
         flag.italic, flag.font.color.rgb = True, FLAG_COLOUR
     for detail in item.details:
         _paragraph(document, "List Bullet 2").add_run(f"{detail.text} {citation_marker(detail.sources, numbers)}")
@@ -184,14 +191,14 @@ def _table(document, table: Table, numbers: dict[str, int]) -> None:
                     run.font.size = Pt(8)
 
 
-def _chart(document, briefing: Briefing) -> None:
+def _chart(document, chart: Chart) -> None:
     from briefgen.render.chart import chart_png
 
-    document.add_picture(io.BytesIO(chart_png(briefing.chart)), width=Cm(16))
+    document.add_picture(io.BytesIO(chart_png(chart)), width=Cm(16))
     picture = document.paragraphs[-1]
     for properties in picture._p.xpath(".//wp:docPr"):
-        properties.set("descr", briefing.chart.alt_text)
-        properties.set("title", briefing.chart.title)
+        properties.set("descr", chart.alt_text)
+        properties.set("title", chart.title)
 
 
 def render_docx(briefing: Briefing, options: RenderOptions) -> bytes:
@@ -217,10 +224,10 @@ def render_docx(briefing: Briefing, options: RenderOptions) -> bytes:
         note = document.add_paragraph()
         note.add_run("Editor's note. ").bold = True
         note.add_run(briefing.editor_note)
-    if briefing.key_points or briefing.new_summary:
+    if briefing.key_points or briefing.novelty:
         _paragraph(document, "Heading 1", "Key points")
-    if briefing.new_summary:
-        document.add_paragraph().add_run(briefing.new_summary).font.color.rgb = NEW_COLOUR
+    if briefing.novelty:
+        document.add_paragraph().add_run(novelty_sentence(briefing.novelty)).font.color.rgb = NEW_COLOUR
     for item in briefing.key_points:
         _item(document, item, numbers, with_date=False)
     for section in briefing.sections:
@@ -230,7 +237,7 @@ def render_docx(briefing: Briefing, options: RenderOptions) -> bytes:
         for item in section.items:
             _item(document, item, numbers, with_date=True)
         if briefing.chart and briefing.chart.section == section.id:
-            _chart(document, briefing)
+            _chart(document, briefing.chart)
         for table in briefing.tables:
             if table.section == section.id:
                 _table(document, table, numbers)
@@ -244,7 +251,7 @@ def render_docx(briefing: Briefing, options: RenderOptions) -> bytes:
         published = (f"published {display_date(source.published)} ({source.date_found_by})" if source.published
                      else "publication date unknown")
         paragraph.add_run(f" — {origin}; {published}")
-        if is_web_url(source.url):
+        if source.url and is_web_url(source.url):
             paragraph.add_run("; ")
             _hyperlink(paragraph, source.url, source.url)
     if briefing.show_coverage:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from pathlib import Path
+from typing import cast
 from urllib.parse import urlsplit
 
 import jinja2
@@ -11,7 +12,7 @@ from jinja2 import meta
 
 from briefgen.errors import RenderError
 from briefgen.models import Briefing, RenderOptions
-from briefgen.render.text import display_date, window_label
+from briefgen.render.text import citation_numbers, conflict_note, display_date, novelty_sentence, window_label
 
 
 def environment(template_dirs: tuple[Path, ...]) -> jinja2.Environment:
@@ -23,7 +24,8 @@ def environment(template_dirs: tuple[Path, ...]) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(display_date=display_date, window_label=window_label)
+    env.filters.update(display_date=display_date, window_label=window_label, novelty_sentence=novelty_sentence,
+                       conflict_note=conflict_note)
     env.tests["web_url"] = is_web_url
     return env
 
@@ -31,10 +33,6 @@ def environment(template_dirs: tuple[Path, ...]) -> jinja2.Environment:
 def is_web_url(url: str | None) -> bool:
     """Only web addresses become links: a `javascript:` or `file:` URL from an article must not."""
     return bool(url) and urlsplit(url).scheme.lower() in ("http", "https")
-
-
-def citation_numbers(briefing: Briefing) -> dict[str, int]:
-    return {source.id: number for number, source in enumerate(briefing.sources, start=1)}
 
 
 def load_template(env: jinja2.Environment, template: str, template_dirs: tuple[Path, ...]) -> jinja2.Template:
@@ -46,7 +44,7 @@ def load_template(env: jinja2.Environment, template: str, template_dirs: tuple[P
             if name in seen:
                 continue
             seen.add(name)
-            source = env.loader.get_source(env, name)[0]
+            source = cast(jinja2.BaseLoader, env.loader).get_source(env, name)[0]  # `environment` gives it one
             pending.extend(n for n in meta.find_referenced_templates(env.parse(source)) if n)
         return env.get_template(template)
     except jinja2.TemplateNotFound as exc:

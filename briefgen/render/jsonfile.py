@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date
 from typing import Any
 
 from briefgen.models import Briefing, Evidence, Item, RenderOptions
+from briefgen.render.text import citation_numbers, conflict_note, novelty_sentence
 
 
 def _iso(day: date | None) -> str | None:
@@ -17,16 +19,16 @@ def _evidence(evidence: tuple[Evidence, ...]) -> list[dict[str, Any]]:
     return [{"source": e.source, "quote": e.quote, "start": e.start, "end": e.end} for e in evidence]
 
 
-def item_dict(item: Item) -> dict[str, Any]:
-    entry = {"id": item.id, "text": item.text, "lead": item.lead, "date": _iso(item.date),
+def item_dict(item: Item, numbers: dict[str, int]) -> dict[str, Any]:
+    entry: dict[str, Any] = {"id": item.id, "text": item.text, "lead": item.lead, "date": _iso(item.date),
              "sources": list(item.sources), "evidence": _evidence(item.evidence),
              "details": [{"text": d.text, "sources": list(d.sources), "evidence": _evidence(d.evidence)}
                          for d in item.details],
              "figures": [{"quantity": f.quantity, "value": f.value, "sources": list(f.sources)}
                          for f in item.figures],
-             "fields": item.fields}
+             "fields": dataclasses.asdict(item.fields)}
     if item.conflict:
-        entry.update(conflict=True, note=item.note)
+        entry.update(conflict=True, note=conflict_note(item.conflict, numbers))
     if item.new:
         entry["new"] = True
     if item.edited:
@@ -35,6 +37,7 @@ def item_dict(item: Item) -> dict[str, Any]:
 
 
 def briefing_dict(briefing: Briefing) -> dict[str, Any]:
+    numbers = citation_numbers(briefing)
     return {
         "title": briefing.title,
         "audience": briefing.audience,
@@ -45,19 +48,19 @@ def briefing_dict(briefing: Briefing) -> dict[str, Any]:
             {
                 "id": section.id,
                 "title": section.title,
-                "items": [item_dict(item) for item in section.items],
+                "items": [item_dict(item, numbers) for item in section.items],
             }
             for section in briefing.sections
         ],
         "tables": [
             {"id": table.id, "title": table.title, "section": table.section, "columns": list(table.columns),
              "rows": [{"item": row.item, "cells": list(row.cells), "sources": list(row.sources),
-                       "conflict": row.conflict} for row in table.rows]}
+                       "conflict": row.conflict is not None} for row in table.rows]}
             for table in briefing.tables
         ],
         "editor_note": briefing.editor_note,
-        "new_summary": briefing.new_summary,
-        "key_points": [item_dict(item) for item in briefing.key_points],
+        "new_summary": novelty_sentence(briefing.novelty) if briefing.novelty else None,
+        "key_points": [item_dict(item, numbers) for item in briefing.key_points],
         "sources": [
             {
                 "id": source.id,

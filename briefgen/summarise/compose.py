@@ -9,6 +9,7 @@ sentence of the source and its offsets in the document's text.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from briefgen.config import AudienceSpec, Edits, SectionSpec
-from briefgen.models import Detail, Document, Evidence, Figure, Item, Section, Source
+from briefgen.models import Conflict, Detail, Document, Evidence, Fields, Figure, Item, Section, Source
 from briefgen.summarise.events import Event
 from briefgen.summarise.extract import Fact
 from briefgen.summarise.merge import Draft, item_id, overlap
@@ -63,10 +64,9 @@ def _states(document: Document, value: str) -> bool:
     return re.search(rf"(?<![\w.,]){re.escape(value)}(?![\w]|[.,]\d)", document.text, re.I) is not None
 
 
-def figures(reports: list[Fact], cite: dict[str, str], numbers: dict[str, int]
-            ) -> tuple[tuple[Figure, ...], str | None]:
-    """The figures the reports give, each with its sources, and a note when sources count one thing
-    differently ("Sources differ on the number of vehicles: Eight [5]; 10 [6].").
+def figures(reports: list[Fact], cite: dict[str, str]) -> tuple[tuple[Figure, ...], Conflict | None]:
+    """The figures the reports give, each with its sources, and the conflict when sources count one thing
+    differently (eight vehicles in one, 10 in another).
 
     Sources disagree when one gives a number the other's text never states, and the other the reverse: an
     article that names both counts two things (Kenya's thousand officers, Belize's two).
@@ -89,10 +89,9 @@ def figures(reports: list[Fact], cite: dict[str, str], numbers: dict[str, int]
             and any(not _states(d, first[0][1]) for _, _, d in second)
             for n, first in enumerate(groups) for second in groups[n + 1:])
         if disagree:
-            differing = "; ".join(
-                f"{given[0][1]} [{', '.join(dict.fromkeys(str(numbers[d.key]) for _, _, d in given))}]"
-                for given in groups)
-            return found, f"Sources differ on the number of {thing}s: {differing}."
+            return found, Conflict(thing, tuple(
+                Figure(given[0][0], given[0][1], tuple(dict.fromkeys(cite[d.key] for _, _, d in given)))
+                for given in groups))
     return found, None
 
 
@@ -161,15 +160,20 @@ def _evidence(documents: list[Document], facts: list[Fact], source_of: dict[str,
                  for d in documents)
 
 
-def _merged_fields(facts: list[Fact]) -> dict[str, Any]:
-    """The lead's fields, with what its details add: lists joined, empty values filled."""
-    merged = dict(facts[0].fields)
+def _merged_fields(facts: list[Fact]) -> Fields:
+    """The lead's fields, with what its details of the same kind add: lists joined, empty values filled."""
+    merged = facts[0].fields
     for fact in facts[1:]:
-        for name, value in fact.fields.items():
-            if isinstance(value, list):
-                merged[name] = list(merged.get(name) or []) + [v for v in value if v not in (merged.get(name) or [])]
-            elif merged.get(name) in (None, "", []):
-                merged[name] = value
+        if type(fact.fields) is not type(merged):
+            continue
+        added: dict[str, Any] = {}
+        for name in (f.name for f in dataclasses.fields(merged)):
+            mine, theirs = getattr(merged, name), getattr(fact.fields, name)
+            if isinstance(mine, tuple):
+                added[name] = mine + tuple(v for v in theirs if v not in mine)
+            elif mine in (None, ""):
+                added[name] = theirs
+        merged = dataclasses.replace(merged, **added)
     return merged
 
 
@@ -211,7 +215,6 @@ def compose(
             for document in plan.event.documents:
                 sources.setdefault(document.key, _source(document, f"s{len(sources) + 1}"))
     cite = {key: source.id for key, source in sources.items()}
-    numbers = {key: number for number, key in enumerate(sources, start=1)}
 
     def cited(documents: list[Document], facts: list[Fact]) -> tuple[tuple[str, ...], tuple[Evidence, ...]]:
         return tuple(cite[d.key] for d in documents), _evidence(documents, facts, cite)
@@ -219,7 +222,7 @@ def compose(
     def item(plan: Plan, lead_text: str, item_id_: str, with_details: bool) -> Item:
         event = plan.event
         reports = [f for part in event.parts for f in part.reports]
-        found, note = figures(reports, cite, numbers)
+        found, conflict = figures(reports, cite)
         details = tuple(Detail(replaced.get(d.id, d.text), *cited(d.documents, d.reports))
                         for d in plan.details) if with_details else ()
         sources_, evidence = cited(event.documents, reports)
@@ -235,8 +238,7 @@ def compose(
             details=details,
             figures=found,
             fields=_merged_fields([plan.lead, *(d.lead for d in plan.details)]),
-            conflict=note is not None,
-            note=note,
+            conflict=conflict,
         )
 
     titles = {s.id: s.title for s in sections}

@@ -10,11 +10,23 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 from briefgen.dates import DateMention, find_dates
 from briefgen.errors import unexpected
-from briefgen.models import Diagnostic, Document
+from briefgen.models import (
+    ContributionFields,
+    DeliveryFields,
+    Diagnostic,
+    DiagnosticKind,
+    Document,
+    Fields,
+    ForwardFields,
+    OperationFields,
+    Person,
+    places_of,
+)
 from briefgen.summarise.filer import DIGIT, NONE, SentenceSignals, features, shipped_filer
 from briefgen.summarise.lexicon import Lexicon
 from briefgen.summarise.nations import NationIndex, nation_index
@@ -104,6 +116,9 @@ CURRENCY_BEFORE = re.compile(r"(?:[$€£]|\b(?:US|USD|EUR|KES|KSh)\s?)$")  # "$
 CURRENCY_AFTER = re.compile(r"^\s*(?:million|billion)?\s*(?:dollars|euros|pounds|shillings)\b", re.I)
 
 
+Day = date  # inside Fact, `date` names its field
+
+
 @dataclass(frozen=True)
 class Fact:
     """One sentence of one document, filed under a section, before any audience's selection."""
@@ -115,14 +130,14 @@ class Fact:
     score: float
     position: int  # sentence number in its document, for stable ordering
     span: tuple[int, int] = (0, 0)  # the sentence's offsets in its document's text: the evidence
-    fields: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    fields: Fields = Fields()
     key_terms: frozenset[str] = frozenset()  # entities named, case-folded: what "the same fact" is judged on
     actors: frozenset[str] = frozenset()  # nations spoken of as acting (contributors, donors)
     words: frozenset[str] = frozenset()  # content words, for comparing reports
     anchors: frozenset[str] = frozenset()  # names and numbers: what pins a report to one event
     date_stated: bool = False  # the sentence names its day; otherwise the day is its article's or its lead's
     follows: int | None = None  # the position of the fact before it that this sentence names ("The vote")
-    period_end: date | None = None  # the latest day any time the sentence names reaches ("in 2023": 31 Dec)
+    period_end: Day | None = None  # the latest day any time the sentence names reaches ("in 2023": 31 Dec)
     amounts: tuple[dict[str, Any], ...] = field(default=(), compare=False, hash=False)  # see `quantities`
     watch: str | None = None  # the topic watch it matches: the strongest such reports are always carried
     kind: Kind = Kind.OPERATION  # its section's kind
@@ -280,8 +295,8 @@ def _names(text: str) -> set[str]:
     return set(PROPER_NAME.findall(text))
 
 
-def people(text: str) -> list[dict[str, str]]:
-    return [{"name": m["name"], "role": " ".join(m["role"].split())} for m in ROLE.finditer(text)]
+def people(text: str) -> tuple[Person, ...]:
+    return tuple(Person(m["name"], " ".join(m["role"].split())) for m in ROLE.finditer(text))
 
 
 def _quote_speaker_unnamed(sentence: Sentence, paragraph: str) -> bool:
@@ -356,46 +371,51 @@ def _giving(text: str, matchers: TopicMatchers) -> tuple[str | None, str | None]
     return donor, recipient
 
 
-def _fields(section: str, text: str, scan: Scan, common: dict[str, Any], matchers: TopicMatchers) -> dict[str, Any]:
+def _fields(section: str, text: str, scan: Scan, common: dict[str, Any], matchers: TopicMatchers) -> Fields:
     """The fields of the section's kind (see `topic.KIND_FIELDS`)."""
     rule = matchers.topic.sections[section]
     nations, amounts = scan.contributors, common["quantities"]
-    forces = scan.named[Role.MISSION] + scan.named[Role.PARTNER]
+    forces = tuple(scan.named[Role.MISSION] + scan.named[Role.PARTNER])
+    said: Fields = Fields(common["people"], common["modality"])
     if rule.kind == Kind.OPERATION:
-        return {
-            "places": common["places"],
-            "forces": forces,
-            "opponents": scan.named[Role.OPPONENT],
-            "outcome": list(scan.outcomes),
-            "figures": [q["text"] for q in amounts],
-        }
+        return OperationFields(
+            **vars(said),
+            places=tuple(common["places"]),
+            forces=forces,
+            opponents=tuple(scan.named[Role.OPPONENT]),
+            outcome=scan.outcomes,
+            figures=tuple(q["text"] for q in amounts),
+        )
     if rule.kind == Kind.DELIVERY:
         items = scan.named[Role.MATERIEL]
         counted = [q for q in amounts if any(i.lower() in q["of"].lower() for i in items)] or amounts
         donor, recipient = _giving(text, matchers)
-        return {
-            "donor": donor,
-            "recipient": recipient,
-            "item": items[0] if items else None,
-            "quantity": counted[0]["text"] if counted else None,
-            "status": matchers.status(scan, rule.statuses),
-        }
+        return DeliveryFields(
+            **vars(said),
+            donor=donor,
+            recipient=recipient,
+            item=items[0] if items else None,
+            quantity=counted[0]["text"] if counted else None,
+            status=matchers.status(scan, rule.statuses),
+        )
     if rule.kind == Kind.CONTRIBUTION:
         personnel_terms = {t.lower() for t in scan.named[Role.PERSONNEL]}
         money_terms = {t.lower() for t in scan.named[Role.MONEY]}
-        return {
-            "contributors": nations,
-            "personnel": [q["text"] for q in amounts if any(t in q["of"].lower() for t in personnel_terms)],
-            "funds": [q["text"] for q in amounts if q["money"] or any(t in q["of"].lower() for t in money_terms)],
-            "status": matchers.status(scan, rule.statuses),
-        }
+        return ContributionFields(
+            **vars(said),
+            contributors=tuple(nations),
+            personnel=tuple(q["text"] for q in amounts if any(t in q["of"].lower() for t in personnel_terms)),
+            funds=tuple(q["text"] for q in amounts if q["money"] or any(t in q["of"].lower() for t in money_terms)),
+            status=matchers.status(scan, rule.statuses),
+        )
     horizon = HORIZON.search(text)
-    actors = nations + forces
-    return {
-        "actor": actors[0] if actors else (common["people"][0]["name"] if common["people"] else None),
-        "subject": [w.lower() for w in dict.fromkeys(scan.cues[section])][:4],
-        "horizon": horizon.group(0) if horizon else None,
-    }
+    actors = nations + list(forces)
+    return ForwardFields(
+        **vars(said),
+        actor=actors[0] if actors else (common["people"][0].name if common["people"] else None),
+        subject=tuple(w.lower() for w in dict.fromkeys(scan.cues[section]))[:4],
+        horizon=horizon.group(0) if horizon else None,
+    )
 
 
 def _period_end(text: str, named: list[DateMention]) -> date | None:
@@ -457,12 +477,12 @@ def extract(documents: list[Document], topic: TopicFile, section_ids: list[str],
         try:
             return work()
         except Exception as exc:  # a sentence no rule foresaw: this article is lost, not the run
-            skipped.append(Diagnostic(document.key, f"{unexpected(exc)} while extracting; skipped"))
+            skipped.append(Diagnostic(document.key, f"{unexpected(exc)} while extracting", kind=DiagnosticKind.SKIPPED))
             return []
 
     gathered: list[tuple[Candidate, Scan]] = []
     for document in documents:
-        gathered += contained(document, lambda d=document: [(c, matchers.scan(c.text)) for c in candidates(d)])
+        gathered += contained(document, partial(_scanned, document, matchers))
     filed = shipped_filer().probabilities(features([c.text for c, _ in gathered],
                                                    [scan.signals(topic) for _, scan in gathered]))
     by_document: dict[str, list[tuple[Candidate, Scan, dict[str, float]]]] = {}
@@ -472,9 +492,13 @@ def extract(documents: list[Document], topic: TopicFile, section_ids: list[str],
     failed = {diagnostic.path for diagnostic in skipped}
     for document in documents:
         if document.key not in failed:
-            facts += contained(document, lambda d=document: _facts_of(d, by_document.get(d.key, []), matchers,
-                                                                      section_ids, as_of))
+            facts += contained(document, partial(_facts_of, document, by_document.get(document.key, []), matchers,
+                                                 section_ids, as_of))
     return facts, skipped
+
+
+def _scanned(document: Document, matchers: TopicMatchers) -> list[tuple[Candidate, Scan]]:
+    return [(candidate, matchers.scan(candidate.text)) for candidate in candidates(document)]
 
 
 def _facts_of(document: Document, filed: list[tuple[Candidate, Scan, dict[str, float]]],
@@ -526,10 +550,11 @@ def _facts_of(document: Document, filed: list[tuple[Candidate, Scan, dict[str, f
             when = lead or (document.published if sentence.paragraph < 3 else None)
         else:
             when = document.published
+        found_quantities = quantities(text, [range(m.start, m.end) for m in mentions])
         common = {
-            "places": scan.named[Role.PLACE] or (context.fields.get("places", []) if context else []),
+            "places": scan.named[Role.PLACE] or (places_of(context.fields) if context else ()),
             "people": people(text),
-            "quantities": quantities(text, [range(m.start, m.end) for m in mentions]),
+            "quantities": found_quantities,
             "modality": modality,
         }
         weight = (min(best, CUE_CAP) + INFORMATIVE * (1.0 - chances.get(NONE, 0.0))
@@ -549,8 +574,7 @@ def _facts_of(document: Document, filed: list[tuple[Candidate, Scan, dict[str, f
             score=round(weight + (2.0 if watch else 0.0), 3),
             position=position,
             span=(sentence.start, sentence.end),
-            fields={**_fields(section, text, scan, common, matchers), "people": common["people"],
-                    "modality": common["modality"]},
+            fields=_fields(section, text, scan, common, matchers),
             key_terms=key_terms,
             actors=frozenset(scan.contributors),
             words=content_words(text),
@@ -558,7 +582,7 @@ def _facts_of(document: Document, filed: list[tuple[Candidate, Scan, dict[str, f
             date_stated=stated,
             follows=context.position if context is not None and NAMED_BACK.search(text) else None,
             period_end=_period_end(text, named),
-            amounts=tuple(common["quantities"]),
+            amounts=tuple(found_quantities),
             watch=watch.name if watch else None,
             kind=kind,
         ))

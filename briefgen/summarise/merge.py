@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from briefgen.models import Document, Window
+from briefgen.models import Document, Window, places_of
 from briefgen.summarise.extract import Fact, content_words
 
 SAME_TEXT = 0.5  # word overlap above which two sentences say the same thing
@@ -93,8 +93,8 @@ def same_fact(a: Fact, b: Fact, copies: frozenset[frozenset[str]] = frozenset())
 
 def places_agree(a: Fact, b: Fact) -> bool:
     """Neither names a place, or they name one in common."""
-    places_a = {p.lower() for p in a.fields.get("places") or []}
-    places_b = {p.lower() for p in b.fields.get("places") or []}
+    places_a = {p.lower() for p in places_of(a.fields)}
+    places_b = {p.lower() for p in places_of(b.fields)}
     return not (places_a and places_b) or bool(places_a & places_b)
 
 
@@ -146,7 +146,8 @@ def merge(facts: list[Fact], window: Window) -> list[Draft]:
     drafts: list[Draft] = []
     index: dict[tuple, list[int]] = defaultdict(list)
     for fact in sorted(facts, key=lambda f: (-f.score, f.document.key, f.position)):
-        keys = [(fact.section, word) for word in sorted(fact.words, key=lambda w: (frequency[w], w))[:RARE_WORDS]]
+        rarest = sorted(fact.words, key=lambda w: (frequency[w], w))[:RARE_WORDS]
+        keys: list[tuple] = [(fact.section, word) for word in rarest]
         if fact.date is not None:
             keys += [(fact.section, fact.date, term) for term in sorted(fact.key_terms)]
         # a retelling without its day: found through what it names

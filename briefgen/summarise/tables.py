@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from datetime import timedelta
 
-from briefgen.models import Chart, Item, Section, Table, TableRow, Window
+from briefgen.models import Chart, Item, Person, Section, Table, TableRow, Window
 from briefgen.render.text import display_date
 from briefgen.topic import FIELD, TableSpec
 
@@ -23,9 +23,9 @@ def _value(item: Item, name: str, evidence: str) -> str:
     """A field's value as the evidence states it: list members and values it does not state are left out."""
     if name == "date":
         return display_date(item.date) if item.date else ""
-    value = item.fields.get(name)
-    values = value if isinstance(value, list) else [] if value is None else [value]
-    said = [text for text in (v["name"] if isinstance(v, dict) else str(v) for v in values) if _said(text, evidence)]
+    value = getattr(item.fields, name, None)  # a name the topic's table columns give; check made it a kind's
+    values = value if isinstance(value, tuple) else () if value is None else (value,)
+    said = [text for text in (v.name if isinstance(v, Person) else str(v) for v in values) if _said(text, evidence)]
     return ", ".join(dict.fromkeys(said))
 
 
@@ -55,7 +55,7 @@ def build_tables(table_ids: list[str], specs: dict[str, TableSpec], sections: tu
             cells = tuple(cell(column.value, item) for column in spec.columns)
             if all(c == EMPTY for c, column in zip(cells, spec.columns, strict=True) if "{date}" not in column.value):
                 continue  # nothing but a date: the item's sentence says it better
-            rows.append(TableRow(cells, item.sources, item.conflict, item.note, item.id))
+            rows.append(TableRow(cells, item.sources, item.conflict, item.id))
         if rows:
             tables.append(Table(table_id, spec.title, spec.section, tuple(c.title for c in spec.columns), tuple(rows)))
     return tuple(tables)
@@ -63,7 +63,9 @@ def build_tables(table_ids: list[str], specs: dict[str, TableSpec], sections: tu
 
 def items_per_day_chart(section: Section | None, window: Window) -> Chart | None:
     """Items reported per day (per week in windows over a month), when at least three are dated."""
-    dated = [item.date for item in section.items if item.date and item.date in window] if section else []
+    if section is None:
+        return None
+    dated = [item.date for item in section.items if item.date and item.date in window]
     if len(dated) < 3:  # fewer says nothing a sentence would not
         return None
     weekly = (window.end - window.start).days > 31
