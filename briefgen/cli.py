@@ -132,7 +132,8 @@ def build_request(
             problems.append(f"--{name}: {exc}")
             return None
 
-    reference = flag_date("as-of", as_of) or today or date.today()
+    # "today" is the user's calendar day, the local one
+    reference = flag_date("as-of", as_of) or today or date.today()  # noqa: DTZ011
     start, end = flag_date("from", date_from), flag_date("to", date_to)
     if (date_from is None) != (date_to is None):
         problems.append("--from and --to: expected both or neither")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 import pytest
 from conftest import TOPIC, config_text, write, write_config
@@ -13,11 +14,9 @@ from briefgen.errors import ConfigError
 
 
 def problems_of(path, **flags) -> list[str]:
+    load = partial(build_request, path, today=date(2025, 9, 1), **flags) if flags else partial(load_config, path)
     with pytest.raises(ConfigError) as caught:
-        if flags:
-            build_request(path, today=date(2025, 9, 1), **flags)
-        else:
-            load_config(path)
+        load()
     assert str(caught.value) == "\n".join(caught.value.problems)
     return caught.value.problems
 

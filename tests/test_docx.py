@@ -124,7 +124,7 @@ def test_chart_picture_has_alt_text(sample_editions):
     assert properties.get("descr", "").strip()
     assert properties.get("descr") == edition.briefing.chart.alt_text
     # the picture sits under the Operations heading, before the Operations timeline
-    blocks = [p for p in edition.docx.paragraphs]
+    blocks = list(edition.docx.paragraphs)
     picture = next(i for i, p in enumerate(blocks) if p._p.findall(".//" + qn("w:drawing")))
     headings = [(i, p.text) for i, p in enumerate(blocks) if p.style.name.startswith("Heading")]
     before = [text for i, text in headings if i < picture]

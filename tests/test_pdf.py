@@ -145,8 +145,7 @@ def pdfa(tmp_path_factory):
     result = run_cli("build", "--config", config, "--as-of", "2025-09-01", "--audience", "executive",
                      "--format", "pdf", "--out", root / "out")
     assert result.returncode == 0, result.stderr
-    path = root / "out" / "testbrief_executive_2025-08-25_2025-08-31.pdf"
-    return path
+    return root / "out" / "testbrief_executive_2025-08-25_2025-08-31.pdf"
 
 
 def test_pdf_a_3b_declares_pdfaid_part_3(pdfa):

@@ -130,7 +130,7 @@ def test_sigkill_after_each_step_is_finished_or_rolled_back_by_recovery(tmp_path
         assert (bench.snapshot[0] == run_id) == recorded, passed
 
 
-@pytest.mark.parametrize("mode, at", [("exchange", 3), ("two-renames", 3), ("two-renames", 4)])
+@pytest.mark.parametrize(("mode", "at"), [("exchange", 3), ("two-renames", 3), ("two-renames", 4)])
 def test_a_staged_edition_found_incomplete_is_rolled_back_and_the_previous_one_kept(tmp_path, mode, at):
     bench = load_bench().Bench(tmp_path, seed=0)
     launcher = write(tmp_path / "kill_after.py", KILL_AFTER)
