@@ -4,6 +4,7 @@
 # Both install the versions in constraints.txt, the ones the tests passed with. For maintainers:
 #   make constraints          re-resolves every dependency to its newest allowed release into constraints.txt
 #   make check-min-versions   builds the samples with every dependency at its lower bound (a CI job)
+#   make golden               rewrites tests/golden/ after an intended change to the sample briefing's output
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -11,7 +12,7 @@ BIN := $(VENV)/bin
 DEMO_AS_OF := 2025-09-01
 CONSTRAINTS := constraints.txt
 
-.PHONY: demo test system-deps constraints check-min-versions clean
+.PHONY: demo test lint golden system-deps constraints check-min-versions clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,9 +31,20 @@ system-deps:
 demo: system-deps $(VENV)/.installed
 	$(BIN)/briefgen build --config config/weekly.yaml --as-of $(DEMO_AS_OF)
 
-test: $(VENV)/.installed-dev
+test: lint
 	@sh scripts/system-deps.sh test
 	$(BIN)/python -m pytest
+
+# Before the tests: lint, format and types (configured in pyproject.toml); any finding fails `make test`.
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+# Rewrites tests/golden/ (the sample briefing's JSON and HTML) from a fresh build, after an intended change
+# to the output; `git diff tests/golden` shows what changed.
+golden: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -n 0 -rs tests/test_golden.py --update-golden
 
 # A new venv, so that nothing left over in .venv is pinned; then `make test` installs and tests the new set.
 constraints:

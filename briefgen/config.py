@@ -7,14 +7,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from briefgen.errors import ConfigError
-from briefgen.files import read_regular
+from briefgen.files import read_regular, resource_path
 from briefgen.models import Window
 from briefgen.schema import AudienceSpec, BriefConfigFile, EditsFile, SectionSpec, WindowSpec, validate
 from briefgen.topic import TopicFile, consistency_problems
@@ -75,8 +74,7 @@ class BuildRequest:
     strict: bool = False  # a warning fails the run before anything is written
 
 
-# An installed package is a folder on disk (never a zip), so its resources are plain paths.
-BUILTIN_TEMPLATES = Path(files("briefgen") / "templates").resolve()
+BUILTIN_TEMPLATES = resource_path("briefgen", "templates").resolve()
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -89,7 +87,7 @@ class _StrictLoader(yaml.SafeLoader):
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
 
-    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+    def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.composer.ComposerError(

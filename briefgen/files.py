@@ -6,9 +6,16 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from importlib.resources import files
 from pathlib import Path
 
 CHUNK = 1024 * 1024
+
+
+def resource_path(package: str, *parts: str) -> Path:
+    """A file or folder shipped inside an installed package (importlib.resources), as a path: an installed
+    package is a folder on disk, never a zip, and Jinja, WeasyPrint and numpy read paths."""
+    return Path(str(files(package).joinpath(*parts)))
 
 
 class UnsafeFile(OSError):

@@ -16,14 +16,14 @@ import math
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
 
+from briefgen.files import resource_path
 from briefgen.topic import NATION, Kind, Role
 
-MODEL = Path(files("briefgen") / "data" / "filer.npz")  # a path: scripts/train_filer.py writes it
+MODEL = resource_path("briefgen", "data", "filer.npz")  # a path: scripts/train_filer.py writes it
 NONE = "none"  # the class of a sentence that informs no section
 DIGIT = re.compile(r"\d")
 # the topic-derived features, in order; the embedding follows them
@@ -42,7 +42,7 @@ def _embedder():
     root.handlers[:], root.level = handlers, level
 
     # the default loader looks for the tokenizer under the wrong folder name and would try to download it
-    return WordLlama.load(cache_dir=Path(files("wordllama")), disable_download=True)
+    return WordLlama.load(cache_dir=resource_path("wordllama"), disable_download=True)
 
 
 def embed(texts: list[str]) -> np.ndarray:
