@@ -10,10 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-# The suite runs a worker per core and each starts briefgen processes, so numpy's BLAS threads add nothing but
-# their start-up (a tenth of the CPU time of a small build) and contention; their results are the same.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
 ROOT = Path(__file__).resolve().parent.parent
 TOPIC = ROOT / "config" / "topics" / "haiti-mss.yaml"
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
@@ -67,8 +63,9 @@ def config_text(*, window: str = "{from: 2025-08-25, to: 2025-08-31}", extra: st
     return CONFIG_TEMPLATE.format(topic=TOPIC, window=window, sections=SECTIONS_YAML, extra=extra)
 
 
-def write_config(folder: Path, *, window: str = "{from: 2025-08-25, to: 2025-08-31}", extra: str = "",
-                 name: str = "brief.yaml") -> Path:
+def write_config(
+    folder: Path, *, window: str = "{from: 2025-08-25, to: 2025-08-31}", extra: str = "", name: str = "brief.yaml"
+) -> Path:
     """A minimal valid config whose `topic:` is the real Haiti MSS topic file (absolute path)."""
     return write(folder / name, config_text(window=window, extra=extra))
 
@@ -122,8 +119,20 @@ def write_corpus(folder: Path) -> Path:
     return folder
 
 
-def run_cli(*args: str | Path, timeout: float = 120,
-            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+# The suite runs a worker per core, each starting briefgen processes: numpy's BLAS threads in those add nothing
+# but their start-up, a tenth of the CPU time of a small build. A build's results do not depend on them (the
+# golden files hold the samples'); a training run's sums do, so scripts/train_filer.py keeps its threads.
+CLI_ENV = {"OPENBLAS_NUM_THREADS": "1"}
+
+
+def cli_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a briefgen process: this one's, CLI_ENV where it says nothing, then `extra`."""
+    return {**CLI_ENV, **os.environ, **(extra or {})}
+
+
+def run_cli(
+    *args: str | Path, timeout: float = 120, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """`python -m briefgen ARGS` from the project folder, as a user runs it; `env` adds to the environment."""
     return subprocess.run(
         [sys.executable, "-m", "briefgen", *(str(a) for a in args)],
@@ -131,7 +140,7 @@ def run_cli(*args: str | Path, timeout: float = 120,
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, **env} if env else None,
+        env=cli_env(env),
     )
 
 
@@ -196,8 +205,9 @@ def compose_inline(folder: Path, files: dict[str, str], audience: str, *, config
     facts, _ = extract(documents, loaded.topic, section_ids, date.fromisoformat(AS_OF))
     quota = {watch.name: watch.keep for watch in loaded.topic.watch}
     every_day = Window(date.min, date.fromisoformat(AS_OF))
-    sections, key_points, sources = compose(group_events(merge(facts, every_day)), loaded.audiences[audience], loaded.sections,
-                                            quota)
+    sections, key_points, sources = compose(
+        group_events(merge(facts, every_day)), loaded.audiences[audience], loaded.sections, quota
+    )
     return sections, key_points, sources, {d.key: d for d in documents}
 
 
@@ -212,12 +222,16 @@ TABLE_HEADERS = {  # the topic file's `tables:` columns, plus the Sources column
     "equipment": ["Date", "Donor → recipient", "Item", "Quantity", "Status", "Sources"],
     "nations": ["Nation", "Status", "Personnel", "Date", "Sources"],
 }
-TABLE_TITLES = {"operations": "Operations timeline", "equipment": "Equipment deliveries",
-                "nations": "Contributing nations"}
+TABLE_TITLES = {
+    "operations": "Operations timeline",
+    "equipment": "Equipment deliveries",
+    "nations": "Contributing nations",
+}
 
 
-def build_in_process(config: Path, out: Path, *, as_of: str = AS_OF, audiences: list[str] | None = None,
-                     formats: str | None = None):
+def build_in_process(
+    config: Path, out: Path, *, as_of: str = AS_OF, audiences: list[str] | None = None, formats: str | None = None
+):
     """The real pipeline (config -> read -> select -> summarise -> render -> write), in this process, so the
     test can hold the `Briefing` models next to the files written from them."""
     from datetime import UTC, datetime
@@ -299,12 +313,24 @@ def sample_build(tmp_path_factory) -> dict[str, dict[str, Path]]:
     generation time fixed by SOURCE_DATE_EPOCH so that the files can be compared with tests/golden/; the
     paths by audience, then by format."""
     out = tmp_path_factory.mktemp("sample-build")
-    result = run_cli("build", "--config", SAMPLE_CONFIG, "--as-of", AS_OF, "--format", "json,html", "--out", out,
-                     env={"SOURCE_DATE_EPOCH": SAMPLE_EPOCH})
+    result = run_cli(
+        "build",
+        "--config",
+        SAMPLE_CONFIG,
+        "--as-of",
+        AS_OF,
+        "--format",
+        "json,html",
+        "--out",
+        out,
+        env={"SOURCE_DATE_EPOCH": SAMPLE_EPOCH},
+    )
     assert result.returncode == 0, result.stderr
     written = [Path(line) for line in result.stdout.splitlines()]
-    built = {audience: {p.suffix[1:]: p for p in written if f"_{audience}_" in p.name}
-             for audience in ("analyst", "executive")}
+    built = {
+        audience: {p.suffix[1:]: p for p in written if f"_{audience}_" in p.name}
+        for audience in ("analyst", "executive")
+    }
     assert sorted(written) == sorted(p for paths in built.values() for p in paths.values()), result.stdout
     assert all(paths.keys() == {"json", "html"} for paths in built.values()), result.stdout
     return built
@@ -422,8 +448,13 @@ def reading_order(briefing) -> list[str]:
 # --- Scheduled runs, run history and editor overrides (test_run, test_history, test_edits, test_concurrency) --
 
 
-def run_config_text(*, formats: str | None = "[json]", window: str = "previous_week", extra: str = "",
-                    executive: dict[str, object] | None = None) -> str:
+def run_config_text(
+    *,
+    formats: str | None = "[json]",
+    window: str = "previous_week",
+    extra: str = "",
+    executive: dict[str, object] | None = None,
+) -> str:
     """config_text() for `briefgen run` tests: a relative window (so --as-of picks the week), every audience
     limited to `formats` (JSON only by default: PDFs are slow), and the executive audience's budget
     (max_items 3 unless `executive` says otherwise, plus max_words, key_points...)."""
@@ -463,14 +494,22 @@ def history_items(db: Path, run_id: int) -> list[dict]:
 
     with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)) as conn:
         conn.row_factory = sqlite3.Row
-        return [dict(row) for row in conn.execute("SELECT * FROM items WHERE run_id = ? ORDER BY audience, item_id",
-                                                  (run_id,))]
+        return [
+            dict(row)
+            for row in conn.execute("SELECT * FROM items WHERE run_id = ? ORDER BY audience, item_id", (run_id,))
+        ]
 
 
 def start_cli(*args: str | Path, python_args: tuple[str, ...] = ("-m", "briefgen")) -> subprocess.Popen[str]:
     """`python -m briefgen ARGS` started in the background (stdout and stderr captured)."""
-    return subprocess.Popen([sys.executable, *python_args, *(str(a) for a in args)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, *python_args, *(str(a) for a in args)],
+        cwd=ROOT,
+        env=cli_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def wait_for_run(db: Path, *, status: str = "running", count: int = 1, process=None, timeout: float = 30) -> list[dict]:
@@ -483,26 +522,43 @@ def wait_for_run(db: Path, *, status: str = "running", count: int = 1, process=N
         if sum(r["status"] == status for r in runs) >= count:
             return runs
         if process is not None and process.poll() is not None:
-            raise AssertionError(f"the run ended before the history showed it {status}: "
-                                 f"exit {process.returncode}, stderr {process.stderr.read()!r}")
+            raise AssertionError(
+                f"the run ended before the history showed it {status}: "
+                f"exit {process.returncode}, stderr {process.stderr.read()!r}"
+            )
         time.sleep(0.01)
     raise AssertionError(f"no {status} run in {db} after {timeout} s: {history_runs(db)}")
 
 
-def write_many_articles(folder: Path, count: int, *, start: int = 0, days: tuple[str, ...] = (
-        "2025-08-25", "2025-08-26", "2025-08-27", "2025-08-28", "2025-08-29", "2025-08-30", "2025-08-31")) -> Path:
+def write_many_articles(
+    folder: Path,
+    count: int,
+    *,
+    start: int = 0,
+    days: tuple[str, ...] = (
+        "2025-08-25",
+        "2025-08-26",
+        "2025-08-27",
+        "2025-08-28",
+        "2025-08-29",
+        "2025-08-30",
+        "2025-08-31",
+    ),
+) -> Path:
     """`count` short generated articles (invented, numbered so no two say the same thing): a corpus big enough
     that a run takes a moment, for tests that must catch a run while it is in progress."""
     places = ["Delmas", "Cabaret", "Kenscoff", "Tabarre", "Carrefour", "Gressier", "Martissant", "Bel-Air"]
     for n in range(start, start + count):
         place, other = places[n % len(places)], places[(n * 3 + 1) % len(places)]
-        write(folder / f"gen{n:04d}.txt",
-              f"date {days[n % len(days)]}\n"
-              f"Haitian police and MSS officers patrolled {place} along route {n} and detained {n % 9 + 2} "
-              f"suspects in sweep number {n}.\n\n"
-              f"Convoy {n} delivered {n + 3} radios and {n % 5 + 2} armoured vehicles to the Haitian National "
-              f"Police in {other}.\n\n"
-              f"Officials expect the mission to expand patrols in {other} sector {n} next month.\n")
+        write(
+            folder / f"gen{n:04d}.txt",
+            f"date {days[n % len(days)]}\n"
+            f"Haitian police and MSS officers patrolled {place} along route {n} and detained {n % 9 + 2} "
+            f"suspects in sweep number {n}.\n\n"
+            f"Convoy {n} delivered {n + 3} radios and {n % 5 + 2} armoured vehicles to the Haitian National "
+            f"Police in {other}.\n\n"
+            f"Officials expect the mission to expand patrols in {other} sector {n} next month.\n",
+        )
     return folder
 
 
@@ -525,8 +581,11 @@ UNITS = pytest.StashKey[Path]()  # the controller's folder of the workers' units
 
 
 def pytest_addoption(parser):
-    parser.addoption("--update-golden", action="store_true",
-                     help="rewrite tests/golden/ from a fresh build of the samples instead of comparing with it")
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite tests/golden/ from a fresh build of the samples instead of comparing with it",
+    )
 
 
 def _shared_builds(item) -> list[str]:
@@ -612,8 +671,9 @@ def pytest_collection_modifyitems(config, items):
         first.setdefault(unit[item.nodeid], index)
         if item.get_closest_marker("heavy"):
             heavy.add(unit[item.nodeid])
-    items.sort(key=lambda item: (unit[item.nodeid] not in heavy, unit[item.nodeid] == item.nodeid,
-                                 first[unit[item.nodeid]]))
+    items.sort(
+        key=lambda item: (unit[item.nodeid] not in heavy, unit[item.nodeid] == item.nodeid, first[unit[item.nodeid]])
+    )
     grouped = {nodeid: name for nodeid, name in unit.items() if name != nodeid}
     written = Path(folder) / f"{config.workerinput['workerid']}.json"
     written.write_text(json.dumps(grouped), encoding="utf-8")

@@ -16,32 +16,49 @@ from briefgen.summarise.filer import MODEL, NONE, features, shipped_filer
 SHARED = ROOT.parent / "shared"
 
 
+@pytest.mark.heavy
 @pytest.mark.skipif(not (SHARED / "eval" / "dev").is_dir(), reason="the labelled sets live in ../shared")
 def test_the_training_command_rebuilds_the_shipped_weights_byte_for_byte(tmp_path):
     out = tmp_path / "filer.npz"
-    result = subprocess.run([sys.executable, "scripts/train_filer.py", "--out", str(out)], cwd=ROOT,
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "scripts/train_filer.py", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr
     assert out.read_bytes() == MODEL.read_bytes()
 
 
 def test_the_embedding_model_loads_from_the_wheel_with_no_network():
-    code = ("import socket\n"
-            "def refuse(*a, **k): raise OSError('no network in this test')\n"
-            "socket.socket.connect = refuse\n"
-            "from briefgen.summarise.filer import embed\n"
-            "print(embed(['Kenyan police patrolled Delmas.']).shape)\n")
+    code = (
+        "import socket\n"
+        "def refuse(*a, **k): raise OSError('no network in this test')\n"
+        "socket.socket.connect = refuse\n"
+        "from briefgen.summarise.filer import embed\n"
+        "print(embed(['Kenyan police patrolled Delmas.']).shape)\n"
+    )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "(1, 256)"
 
 
-@pytest.mark.parametrize(("sentence", "kind"), [
-    ("Gunmen killed six people and burned 20 homes in the village overnight, the mayor said.", "operation"),
-    ("Brazil delivered 8 armoured vehicles to the MSS at the port of Port-au-Prince on Wednesday.", "delivery"),
-    ("El Salvador deployed about 200 police officers to the Kenyan-led mission in Haiti on Tuesday.", "contribution"),
-    ("The Security Council will vote next week on extending the mandate of the force by a year.", "forward_looking"),
-])
+@pytest.mark.parametrize(
+    ("sentence", "kind"),
+    [
+        ("Gunmen killed six people and burned 20 homes in the village overnight, the mayor said.", "operation"),
+        ("Brazil delivered 8 armoured vehicles to the MSS at the port of Port-au-Prince on Wednesday.", "delivery"),
+        (
+            "El Salvador deployed about 200 police officers to the Kenyan-led mission in Haiti on Tuesday.",
+            "contribution",
+        ),
+        (
+            "The Security Council will vote next week on extending the mandate of the force by a year.",
+            "forward_looking",
+        ),
+    ],
+)
 def test_clear_sentences_are_filed_by_their_kind(sentence, kind):
     matchers = TopicMatchers.of(load_config(ROOT / "config" / "weekly.yaml").topic)
     chances = shipped_filer().probabilities(features([sentence], [matchers.signals(sentence)]))[0]

@@ -24,6 +24,8 @@ from pathlib import Path
 import pytest
 from conftest import AS_OF, ROOT
 
+pytestmark = pytest.mark.heavy
+
 CONSTRAINTS = ROOT / "constraints.txt"
 WHEELHOUSE = Path(sys.prefix) / "wheelhouse"
 PACKAGE_DATA = ("briefgen/templates", "briefgen/data")
@@ -82,20 +84,37 @@ def venv(dist, tmp_path_factory) -> Path:
     venv = tmp_path_factory.mktemp("venv")
     run(sys.executable, "-m", "venv", "--without-pip", venv)
     # no byte-compiling: it would double the install time, and the build below imports each module once
-    pip("--python", venv / "bin" / "python", "install", "--no-index", "--find-links", WHEELHOUSE, "--no-compile",
-        "--constraint", CONSTRAINTS, dist["wheel"])
+    pip(
+        "--python",
+        venv / "bin" / "python",
+        "install",
+        "--no-index",
+        "--find-links",
+        WHEELHOUSE,
+        "--no-compile",
+        "--constraint",
+        CONSTRAINTS,
+        dist["wheel"],
+    )
     return venv
 
 
 def source_files(folder: str) -> set[str]:
-    return {p.relative_to(ROOT).as_posix() for p in (ROOT / folder).rglob("*")
-            if p.is_file() and "__pycache__" not in p.parts}
+    return {
+        p.relative_to(ROOT).as_posix()
+        for p in (ROOT / folder).rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
 
 
 def test_the_sdist_and_the_wheel_carry_every_template_font_and_data_file(dist):
     wanted = set().union(*(source_files(folder) for folder in PACKAGE_DATA))
-    assert {"briefgen/templates/briefing.html", "briefgen/templates/reference.docx", "briefgen/data/filer.npz",
-            "briefgen/templates/fonts/DejaVuSans.ttf"} <= wanted
+    assert {
+        "briefgen/templates/briefing.html",
+        "briefgen/templates/reference.docx",
+        "briefgen/data/filer.npz",
+        "briefgen/templates/fonts/DejaVuSans.ttf",
+    } <= wanted
     with zipfile.ZipFile(dist["wheel"]) as wheel:
         assert wanted - set(wheel.namelist()) == set(), "missing from the wheel: declare it in package-data"
     with tarfile.open(dist["sdist"]) as sdist:
@@ -107,9 +126,11 @@ def test_briefgen_from_the_wheel_reads_only_its_venv_and_builds_every_format(ven
     import docx
     import pypdf
 
-    probe = ("import importlib.metadata, briefgen, briefgen.config, briefgen.summarise.filer as f;"
-             "print(briefgen.__file__, briefgen.config.BUILTIN_TEMPLATES, f.MODEL, sep='\\n');"
-             "print(briefgen.__version__, importlib.metadata.version('briefgen'))")
+    probe = (
+        "import importlib.metadata, briefgen, briefgen.config, briefgen.summarise.filer as f;"
+        "print(briefgen.__file__, briefgen.config.BUILTIN_TEMPLATES, f.MODEL, sep='\\n');"
+        "print(briefgen.__version__, importlib.metadata.version('briefgen'))"
+    )
     lines = run(venv / "bin" / "python", "-c", probe, cwd=tmp_path).stdout.splitlines()
     for path in lines[:3]:
         assert Path(path).is_relative_to(venv.resolve()), path
@@ -120,8 +141,21 @@ def test_briefgen_from_the_wheel_reads_only_its_venv_and_builds_every_format(ven
     for folder in ("config", "samples"):  # the inputs only: a user's own copy of the sample config and corpus
         shutil.copytree(ROOT / folder, tmp_path / folder)
     out = tmp_path / "out"
-    result = run(venv / "bin" / "briefgen", "build", "--config", "config/weekly.yaml", "--as-of", AS_OF,
-                 "--audience", "executive", "--format", "pdf,docx,html,json", "--out", out, cwd=tmp_path)
+    result = run(
+        venv / "bin" / "briefgen",
+        "build",
+        "--config",
+        "config/weekly.yaml",
+        "--as-of",
+        AS_OF,
+        "--audience",
+        "executive",
+        "--format",
+        "pdf,docx,html,json",
+        "--out",
+        out,
+        cwd=tmp_path,
+    )
     written = {Path(line).suffix[1:]: Path(line) for line in result.stdout.splitlines()}
     assert set(written) == {"pdf", "docx", "html", "json"}, result.stdout
     assert all(path.parent == out and path.stat().st_size > 0 for path in written.values())

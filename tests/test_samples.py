@@ -1,34 +1,17 @@
-"""The shipped sample corpus, built through the CLI as `make demo` does: its planted traps must be handled."""
+"""The shipped sample corpus, built through the CLI as `make demo` does (conftest.sample_build, shared with
+test_events and test_golden): its planted traps must be handled."""
 
 from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-from conftest import ROOT
-
-CONFIG = ROOT / "config" / "weekly.yaml"
 
 
 @pytest.fixture(scope="module")
-def editions(tmp_path_factory):
-    out = tmp_path_factory.mktemp("samples")
-    result = subprocess.run(
-        [sys.executable, "-m", "briefgen", "build", "--config", str(CONFIG), "--as-of", "2025-09-01",
-         "--format", "json", "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    paths = result.stdout.split()
-
-    def load(audience: str) -> dict:
-        return json.loads(Path(next(p for p in paths if f"_{audience}_" in p)).read_text(encoding="utf-8"))
-
-    return {audience: load(audience) for audience in ("analyst", "executive")}
+def editions(sample_build):
+    return {audience: json.loads(paths["json"].read_text(encoding="utf-8")) for audience, paths in sample_build.items()}
 
 
 def items(briefing):
@@ -42,13 +25,17 @@ def paths_cited(briefing, item):
 
 def test_syndicated_report_is_one_item_citing_both_outlets(editions):
     briefing = editions["analyst"]
-    telcos = [it for it in items(briefing) if re.search(r"T[ée]lcos", it["text"]) and
-              re.search(r"retook|took back|recaptur", it["text"])]
+    telcos = [
+        it
+        for it in items(briefing)
+        if re.search(r"T[ée]lcos", it["text"]) and re.search(r"retook|took back|recaptur", it["text"])
+    ]
     assert telcos, "the Télcos recapture is reported"
     cited = set().union(*(paths_cited(briefing, it) for it in telcos))
     assert {"2025-08-26-telcos-recaptured.txt", "feeds/updates.atom#0"} <= cited
-    assert any({"2025-08-26-telcos-recaptured.txt", "feeds/updates.atom#0"} <= paths_cited(briefing, it)
-               for it in telcos)
+    assert any(
+        {"2025-08-26-telcos-recaptured.txt", "feeds/updates.atom#0"} <= paths_cited(briefing, it) for it in telcos
+    )
 
 
 def test_conflicting_delivery_figures_are_flagged_with_both_numbers(editions):
@@ -72,8 +59,11 @@ def test_off_topic_and_out_of_window_articles_are_never_cited(editions):
 def test_us_push_on_command_and_size_surfaces_in_outlook_of_every_edition(editions):
     for briefing in editions.values():
         outlook = next(s for s in briefing["sections"] if s["id"] == "outlook")["items"]
-        assert any(re.search(r"United States|Washington|\bUS\b", it["text"]) and
-                   re.search(r"command|larger|bigger|replace|Gang Suppression Force", it["text"]) for it in outlook)
+        assert any(
+            re.search(r"United States|Washington|\bUS\b", it["text"])
+            and re.search(r"command|larger|bigger|replace|Gang Suppression Force", it["text"])
+            for it in outlook
+        )
 
 
 def test_editions_fit_their_budgets_and_cite_every_item(editions):
