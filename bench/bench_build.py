@@ -49,9 +49,14 @@ def article(rng: random.Random, index: int) -> tuple[str, str, date]:
     else:
         sentences = [
             rng.choice(PATTERNS).format(
-                place=rng.choice(PLACES), weekday=rng.choice(WEEKDAYS), n=rng.randrange(2, 30),
-                m=rng.randrange(2, 40), big=rng.randrange(50, 400), nation=rng.choice(NATIONS),
-                donor=rng.choice(DONORS), equipment=rng.choice(EQUIPMENT),
+                place=rng.choice(PLACES),
+                weekday=rng.choice(WEEKDAYS),
+                n=rng.randrange(2, 30),
+                m=rng.randrange(2, 40),
+                big=rng.randrange(50, 400),
+                nation=rng.choice(NATIONS),
+                donor=rng.choice(DONORS),
+                equipment=rng.choice(EQUIPMENT),
             )
             for _ in range(rng.randrange(6, 14))
         ]
@@ -77,7 +82,10 @@ def write_corpus(folder: Path, count: int) -> int:
         if rss:
             (folder / f"feed-{files}.rss").write_text(
                 '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Desk</title>'
-                + "".join(rss) + "</channel></rss>", encoding="utf-8")
+                + "".join(rss)
+                + "</channel></rss>",
+                encoding="utf-8",
+            )
             rss.clear()
             files += 1
 
@@ -95,17 +103,22 @@ def write_corpus(folder: Path, count: int) -> int:
             (folder / f"a{index}.html").write_text(
                 f'<html><head><title>{title}</title><meta property="article:published_time" content="{day}T08:00:00Z">'
                 f"</head><body><nav>Home | World</nav><article><h1>{title}</h1>{paragraphs}</article>"
-                f"<footer>© Desk</footer></body></html>", encoding="utf-8")
+                f"<footer>© Desk</footer></body></html>",
+                encoding="utf-8",
+            )
             files += 1
         elif kind == 3:
-            jsonl.append(json.dumps({"title": title, "published": str(day), "url": f"https://w.example/{index}",
-                                     "text": body}))
+            jsonl.append(
+                json.dumps({"title": title, "published": str(day), "url": f"https://w.example/{index}", "text": body})
+            )
             if len(jsonl) == 50:
                 flush_jsonl()
         else:
-            rss.append(f"<item><title>{title}</title><link>https://f.example/{index}</link>"
-                       f"<pubDate>{day:%a, %d %b %Y} 08:00:00 +0000</pubDate>"
-                       f"<description>{escape(body)}</description></item>")
+            rss.append(
+                f"<item><title>{title}</title><link>https://f.example/{index}</link>"
+                f"<pubDate>{day:%a, %d %b %Y} 08:00:00 +0000</pubDate>"
+                f"<description>{escape(body)}</description></item>"
+            )
             if len(rss) == 20:
                 flush_rss()
     flush_jsonl()
@@ -118,9 +131,21 @@ def run(count: int, command: list[str]) -> str:
         corpus, out = Path(scratch, "corpus"), Path(scratch, "out")
         corpus.mkdir()
         files = write_corpus(corpus, count)
-        argv = command + ["build", "--config", str(ROOT / "config" / "weekly.yaml"), "--corpus", str(corpus),
-                          "--from", str(START), "--to", str(START + timedelta(days=6)), "--format", "json",
-                          "--out", str(out)]
+        argv = command + [
+            "build",
+            "--config",
+            str(ROOT / "config" / "weekly.yaml"),
+            "--corpus",
+            str(corpus),
+            "--from",
+            str(START),
+            "--to",
+            str(START + timedelta(days=6)),
+            "--format",
+            "json",
+            "--out",
+            str(out),
+        ]
         started = time.monotonic()
         process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         _, status, usage = os.wait4(process.pid, 0)
@@ -128,8 +153,7 @@ def run(count: int, command: list[str]) -> str:
         errors = process.stderr.read().decode(errors="replace") if process.stderr else ""
         if status != 0:
             return f"articles={count} FAILED: {errors.strip()[-300:]}"
-        return (f"articles={count} files={files} seconds={seconds:.1f} "
-                f"peak_rss_mb={usage.ru_maxrss / 1024:.0f}")
+        return f"articles={count} files={files} seconds={seconds:.1f} peak_rss_mb={usage.ru_maxrss / 1024:.0f}"
 
 
 def main() -> None:

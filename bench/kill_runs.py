@@ -76,7 +76,8 @@ def write_corpus(folder: Path, count: int, offset: int) -> Path:
             f"date 2025-08-{25 + n % 7}\n"
             f"Haitian police and MSS officers patrolled {place} along route {n} and detained {n % 9 + 2} "
             f"suspects.\n\nConvoy {n} delivered {n + 3} radios to the Haitian National Police in {place}.\n",
-            encoding="utf-8")
+            encoding="utf-8",
+        )
     return folder
 
 
@@ -110,9 +111,24 @@ class Bench:
     def start(self, corpus: Path, launcher: tuple[str, ...] = ("-m", "briefgen")) -> subprocess.Popen:
         """`briefgen run` on this corpus; `launcher` may name a script that runs the CLI with the same arguments."""
         return subprocess.Popen(
-            [sys.executable, *launcher, "run", "--config", str(self.config), "--corpus", str(corpus),
-             "--as-of", AS_OF, "--out", str(self.out)],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            [
+                sys.executable,
+                *launcher,
+                "run",
+                "--config",
+                str(self.config),
+                "--corpus",
+                str(corpus),
+                "--as-of",
+                AS_OF,
+                "--out",
+                str(self.out),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
 
     def ended(self, corpus: Path) -> int | None:
         """The process is gone: the one row it may have added is its run."""
@@ -138,8 +154,10 @@ class Bench:
         manifest = json.loads((self.folder / "manifest.json").read_bytes())
         listed = {entry["path"]: entry["sha256"] for entry in manifest["outputs"]}
         present = {p.name for p in self.folder.iterdir()}
-        check(present == set(listed) | {"manifest.json"}, f"edition folder holds {sorted(present)}, its manifest "
-                                                           f"lists {sorted(listed)}")
+        check(
+            present == set(listed) | {"manifest.json"},
+            f"edition folder holds {sorted(present)}, its manifest lists {sorted(listed)}",
+        )
         for name, digest in listed.items():
             check(sha256(self.folder / name) == digest, f"{name} differs from run {manifest['run_id']}'s manifest")
         return manifest["run_id"], {p.name: p.read_bytes() for p in self.folder.iterdir()}
@@ -173,8 +191,10 @@ class Bench:
         check(newest["id"] == in_place, f"run {newest['id']} is the newest succeeded, run {in_place} is in place")
         check(newest["manifest"] == str(self.folder / "manifest.json"), f"run {in_place}: wrong manifest")
         manifest = json.loads(files["manifest.json"])
-        check(manifest["corpus"] == str(self.corpus_of[in_place].resolve()),
-              f"run {in_place} was given {self.corpus_of[in_place]}, its manifest says {manifest['corpus']}")
+        check(
+            manifest["corpus"] == str(self.corpus_of[in_place].resolve()),
+            f"run {in_place} was given {self.corpus_of[in_place]}, its manifest says {manifest['corpus']}",
+        )
         for row in rows:
             if row["status"] == "failed":
                 check(self.items(row["id"]) == 0, f"failed run {row['id']} keeps items")
@@ -183,8 +203,9 @@ class Bench:
         if self.snapshot is not None and self.snapshot[0] == in_place:
             check(self.snapshot[1] == files, f"run {in_place}'s edition changed while no run succeeded")
         self.snapshot = in_place, files
-        leftovers = [p.name for p in self.base.rglob("*") if p.name.startswith((".staging-", ".old-"))
-                     or p.name.endswith(".tmp")]
+        leftovers = [
+            p.name for p in self.base.rglob("*") if p.name.startswith((".staging-", ".old-")) or p.name.endswith(".tmp")
+        ]
         check(not leftovers, f"left behind: {leftovers}")
 
     def recover(self) -> None:
@@ -240,12 +261,15 @@ def kill_runs(root: Path, kills: int = 40, seed: int = 0, log=print) -> dict[str
                 bench.recover()
                 bench.recovered()
         except Disagreement as exc:
-            raise Disagreement(f"after attempt {attempts} (seed {seed}, {'killed' if killed else 'ended'}): "
-                               f"{exc}") from None
+            raise Disagreement(
+                f"after attempt {attempts} (seed {seed}, {'killed' if killed else 'ended'}): {exc}"
+            ) from None
     bench.complete_run(bench.corpora[(attempts + 1) % 2])
     bench.recovered()
-    log(f"{kills} kills in {attempts} runs, seed {seed}: "
-        + ", ".join(f"{count} {state}" for state, count in sorted(states.items())))
+    log(
+        f"{kills} kills in {attempts} runs, seed {seed}: "
+        + ", ".join(f"{count} {state}" for state, count in sorted(states.items()))
+    )
     return states
 
 

@@ -27,14 +27,22 @@ if TYPE_CHECKING:
 
 # name: (one line for the command list, its example)
 COMMANDS = {
-    "build": ("write the briefing files (on demand)",
-              "briefgen build --config config/weekly.yaml --as-of 2025-09-01 --audience executive --format pdf"),
-    "run": ("the scheduled run: every audience and format, under a lock, with a manifest and history",
-            "briefgen run --config config/weekly.yaml --wait 600 --strict"),
-    "sources": ("list every document with its date and whether the window takes it",
-                "briefgen sources --config config/weekly.yaml --from 2025-08-25 --to 2025-08-31"),
-    "check": ("validate the config, topic, templates and paths, and read the corpus; write nothing",
-              "briefgen check --config config/weekly.yaml"),
+    "build": (
+        "write the briefing files (on demand)",
+        "briefgen build --config config/weekly.yaml --as-of 2025-09-01 --audience executive --format pdf",
+    ),
+    "run": (
+        "the scheduled run: every audience and format, under a lock, with a manifest and history",
+        "briefgen run --config config/weekly.yaml --wait 600 --strict",
+    ),
+    "sources": (
+        "list every document with its date and whether the window takes it",
+        "briefgen sources --config config/weekly.yaml --from 2025-08-25 --to 2025-08-31",
+    ),
+    "check": (
+        "validate the config, topic, templates and paths, and read the corpus; write nothing",
+        "briefgen check --config config/weekly.yaml",
+    ),
     "history": ("list the recorded runs of the briefing", "briefgen history --config config/weekly.yaml"),
 }
 # the flags each command takes beyond --config, -v and -q
@@ -67,23 +75,40 @@ def _add_flags(command: argparse.ArgumentParser, name: str) -> None:
     if WINDOW in takes:
         command.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="first day of the window")
         command.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="last day of the window")
-        command.add_argument("--as-of", dest="as_of", metavar="YYYY-MM-DD",
-                             help="reference date for relative windows and years (default: today)")
+        command.add_argument(
+            "--as-of",
+            dest="as_of",
+            metavar="YYYY-MM-DD",
+            help="reference date for relative windows and years (default: today)",
+        )
     if name == "build":
-        command.add_argument("--audience", action="append",
-                             help="an audience of the config (repeat or comma-separate; default: all)")
-        command.add_argument("--format", dest="formats", metavar="pdf,docx,html,json",
-                             help="formats to write (default: each audience's own)")
+        command.add_argument(
+            "--audience", action="append", help="an audience of the config (repeat or comma-separate; default: all)"
+        )
+        command.add_argument(
+            "--format",
+            dest="formats",
+            metavar="pdf,docx,html,json",
+            help="formats to write (default: each audience's own)",
+        )
     if OUTPUT in takes:
         command.add_argument("--out", help="output folder (default: the config's `output_dir`)")
     if EDITS in takes:
         command.add_argument("--edits", help="an editor's overrides file (default: the config's `edits`)")
     if name == "run":
-        command.add_argument("--wait", type=_seconds, default=0.0, metavar="SECONDS",
-                             help="wait this long for another run of the same briefing to finish (default: refuse)")
+        command.add_argument(
+            "--wait",
+            type=_seconds,
+            default=0.0,
+            metavar="SECONDS",
+            help="wait this long for another run of the same briefing to finish (default: refuse)",
+        )
     if STRICT in takes:
-        command.add_argument("--strict", action="store_true",
-                             help="fail (exit 1) on any warning, before anything is written: for schedulers and CI")
+        command.add_argument(
+            "--strict",
+            action="store_true",
+            help="fail (exit 1) on any warning, before anything is written: for schedulers and CI",
+        )
     loudness = command.add_mutually_exclusive_group()
     loudness.add_argument("-v", "--verbose", action="store_true", help="log each stage, and show tracebacks")
     loudness.add_argument("-q", "--quiet", action="store_true", help="print errors only")
@@ -94,8 +119,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"briefgen {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (summary, example) in COMMANDS.items():
-        command = commands.add_parser(name, help=summary, description=summary[0].upper() + summary[1:] + ".",
-                                      epilog=f"example: {example}")
+        command = commands.add_parser(
+            name, help=summary, description=summary[0].upper() + summary[1:] + ".", epilog=f"example: {example}"
+        )
         _add_flags(command, name)
     return parser
 
@@ -144,13 +170,19 @@ def build_request(
         window = Window(start, end)
 
     chosen = tuple(audiences) if audiences else tuple(config.audiences)
-    problems += [f"--audience: expected one of {', '.join(config.audiences)}, got {name!r}"
-                 for name in chosen if name not in config.audiences]
+    problems += [
+        f"--audience: expected one of {', '.join(config.audiences)}, got {name!r}"
+        for name in chosen
+        if name not in config.audiences
+    ]
     chosen_formats = None
     if formats is not None:
         chosen_formats = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
-        problems += [f"--format: expected some of {', '.join(FORMATS)}, got {fmt!r}"
-                     for fmt in chosen_formats if fmt not in FORMATS]
+        problems += [
+            f"--format: expected some of {', '.join(FORMATS)}, got {fmt!r}"
+            for fmt in chosen_formats
+            if fmt not in FORMATS
+        ]
         if not chosen_formats:
             problems.append(f"--format: expected some of {', '.join(FORMATS)}, got nothing")
     if problems:
@@ -207,14 +239,17 @@ def _sources_table(args: argparse.Namespace) -> int:
     _warn(surveyed.diagnostics, args.quiet)
     header = ("PATH", "ITEM", "PUBLISHED", "DATE FOUND BY", "WINDOW", "TITLE")
     rows = [
-        tuple(escape_name(cell) for cell in (
-            s.document.path,
-            "-" if s.document.item is None else str(s.document.item),
-            str(s.document.published or "unknown"),
-            s.document.date_found_by,
-            ("in" if s.included else "out") + f": {s.reason}",
-            s.document.title or "-",
-        ))
+        tuple(
+            escape_name(cell)
+            for cell in (
+                s.document.path,
+                "-" if s.document.item is None else str(s.document.item),
+                str(s.document.published or "unknown"),
+                s.document.date_found_by,
+                ("in" if s.included else "out") + f": {s.reason}",
+                s.document.title or "-",
+            )
+        )
         for s in surveyed.selections
     ]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]
@@ -240,9 +275,11 @@ def _check(args: argparse.Namespace) -> int:
     off_topic = [s for s in surveyed.selections if s.verdict is Verdict.OFF_TOPIC]
     for selection in off_topic:
         print(escape_name(f"{selection.document.key}: {selection.reason}"))
-    print(f"{request.config.path}: config, topic and templates valid; {len(surveyed.selections)} documents read, "
-          f"{len(surveyed.included)} in the window {request.window.start} to {request.window.end}, "
-          f"{len(off_topic)} off topic, {len(surveyed.diagnostics)} warning(s)")
+    print(
+        f"{request.config.path}: config, topic and templates valid; {len(surveyed.selections)} documents read, "
+        f"{len(surveyed.included)} in the window {request.window.start} to {request.window.end}, "
+        f"{len(off_topic)} off topic, {len(surveyed.diagnostics)} warning(s)"
+    )
     if request.strict and surveyed.diagnostics:
         _say("error", f"{len(surveyed.diagnostics)} warning(s) and --strict")
         return 1
@@ -260,8 +297,10 @@ def _history(args: argparse.Namespace) -> int:
         runs = History(database).runs(config.name)
     print(f"{'RUN':<4} {'STATUS':<10} {'WINDOW':<24}  {'AS OF':<10}  {'STARTED':<25}  {'FINISHED':<25}  MESSAGE")
     for r in runs:
-        print(f"{r.id:<4} {r.status:<10} {r.window_from} to {r.window_to}  {r.as_of}  {r.started_at:<25}  "
-              f"{r.finished_at or '-':<25}  {escape_name(r.message or '')}")
+        print(
+            f"{r.id:<4} {r.status:<10} {r.window_from} to {r.window_to}  {r.as_of}  {r.started_at:<25}  "
+            f"{r.finished_at or '-':<25}  {escape_name(r.message or '')}"
+        )
     return 0
 
 

@@ -50,8 +50,9 @@ class Edits:
 
     def ids(self) -> list[tuple[str, str]]:
         """(override kind, item id) of every override, to report the ones that match no item."""
-        return [("pin", i) for i in self.pin] + [("drop", i) for i in self.drop] + [
-            ("replace", i) for i in self.replace]
+        return (
+            [("pin", i) for i in self.pin] + [("drop", i) for i in self.drop] + [("replace", i) for i in self.replace]
+        )
 
 
 def load_edits(path: Path) -> Edits:
@@ -82,22 +83,24 @@ class _StrictLoader(yaml.SafeLoader):
     for the schema to check, and only true/false are booleans (so `on:` and `yes` are not)."""
 
     yaml_implicit_resolvers = {
-        first: [(tag, regexp) for tag, regexp in resolvers
-                if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")]
+        first: [
+            (tag, regexp)
+            for tag, regexp in resolvers
+            if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")
+        ]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
 
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
-            raise yaml.composer.ComposerError(
-                None, None, "aliases (*name) are not allowed", event.start_mark
-            )
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed", event.start_mark)
         return super().compose_node(parent, index)
 
 
-_StrictLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-                                    list("tTfF"))
+_StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 
 def load_yaml(text: str) -> Any:
@@ -135,13 +138,17 @@ def load_config(path: Path) -> BriefConfig:
     topic_path = (base / raw.topic).resolve()
     topic = validate(TopicFile, _read_yaml_file(topic_path), topic_path)
     problems = [f"{topic_path}: {p}" for p in consistency_problems(topic, [s.id for s in raw.sections])]
-    problems += [f"{path}: audiences.{name}.tables[{i}]: expected one of {', '.join(topic.tables) or 'no tables'}"
-                 f" (the topic's tables), got {table!r}"
-                 for name, audience in raw.audiences.items() for i, table in enumerate(audience.tables)
-                 if table not in topic.tables]
+    problems += [
+        f"{path}: audiences.{name}.tables[{i}]: expected one of {', '.join(topic.tables) or 'no tables'}"
+        f" (the topic's tables), got {table!r}"
+        for name, audience in raw.audiences.items()
+        for i, table in enumerate(audience.tables)
+        if table not in topic.tables
+    ]
     template_dirs = ((base / raw.templates_dir).resolve(),) if raw.templates_dir else ()
-    problems += [f"{path}: templates_dir: folder not found: {folder}"
-                 for folder in template_dirs if not folder.is_dir()]
+    problems += [
+        f"{path}: templates_dir: folder not found: {folder}" for folder in template_dirs if not folder.is_dir()
+    ]
     if problems:
         raise ConfigError(problems)
     return BriefConfig(

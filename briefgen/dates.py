@@ -113,16 +113,18 @@ def infer_year(month: int, day: int, weekday: int | None, reference: date, *, ne
     with `nearest`, the closest one within a year either side (an article's "on October 2" may lie ahead).
     """
     years = range(reference.year + (1 if nearest else 0), reference.year - 29, -1)
-    candidates = [c for y in years if (c := _safe_date(y, month, day)) is not None
-                  and (weekday is None or c.weekday() == weekday)]
+    candidates = [
+        c for y in years if (c := _safe_date(y, month, day)) is not None and (weekday is None or c.weekday() == weekday)
+    ]
     if nearest:
         close = [c for c in candidates if weekday is not None or abs((c - reference).days) <= 366]
         return min(close, key=lambda c: abs((c - reference).days)) if close else None
     return next((c for c in candidates if c <= reference), None)
 
 
-def _from_match(match: re.Match[str], reference: date, nearest: bool = False,
-                ahead: bool = False) -> tuple[date, bool, bool] | None:
+def _from_match(
+    match: re.Match[str], reference: date, nearest: bool = False, ahead: bool = False
+) -> tuple[date, bool, bool] | None:
     month = MONTHS[match["month"].lower().rstrip(".")]
     day = int(match["day"])
     weekday_name = match.groupdict().get("weekday")
@@ -131,8 +133,14 @@ def _from_match(match: re.Match[str], reference: date, nearest: bool = False,
         found = _safe_date(int(match["year"]), month, day)
         return (found, True, weekday is not None) if found else None
     if ahead and weekday is None:  # "until June 30" in a plan: the coming June 30
-        coming = next((c for y in (reference.year, reference.year + 1)
-                       if (c := _safe_date(y, month, day)) is not None and c >= reference), None)
+        coming = next(
+            (
+                c
+                for y in (reference.year, reference.year + 1)
+                if (c := _safe_date(y, month, day)) is not None and c >= reference
+            ),
+            None,
+        )
         if coming is not None:
             return coming, False, False
     inferred = infer_year(month, day, weekday, reference, nearest=nearest)
@@ -146,8 +154,9 @@ def find_dates(text: str, reference: date, *, nearest: bool = False, ahead: bool
     mentions: list[DateMention] = []
     taken: list[range] = []
 
-    def add(start: int, end: int, day: date | None, precision: str, year_given: bool,
-            weekday_given: bool = False) -> None:
+    def add(
+        start: int, end: int, day: date | None, precision: str, year_given: bool, weekday_given: bool = False
+    ) -> None:
         if day is None or any(start in span or end - 1 in span for span in taken):
             return
         taken.append(range(start, end))

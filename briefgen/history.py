@@ -159,45 +159,59 @@ class History:
         """Mark failed the runs of this output folder still `running`: they died without finishing. Rows from
         before the `output` column are matched by briefing name, as they were then."""
         with self._connected("write") as db:
-            db.execute("UPDATE runs SET status = 'failed', finished_at = ?, message = ? WHERE status = 'running' "
-                       "AND (output = ? OR (output IS NULL AND briefing = ?))", (_now(), INTERRUPTED, output, briefing))
+            db.execute(
+                "UPDATE runs SET status = 'failed', finished_at = ?, message = ? WHERE status = 'running' "
+                "AND (output = ? OR (output IS NULL AND briefing = ?))",
+                (_now(), INTERRUPTED, output, briefing),
+            )
 
     def pending(self, output: str) -> list[RunRecord]:
         """Runs of this output folder recorded succeeded whose edition was not yet known to be in place."""
         with self._connected("read") as db:
-            return [_record(row) for row in db.execute(
-                "SELECT * FROM runs WHERE output = ? AND status = 'succeeded' AND staging IS NOT NULL ORDER BY id",
-                (output,))]
+            return [
+                _record(row)
+                for row in db.execute(
+                    "SELECT * FROM runs WHERE output = ? AND status = 'succeeded' AND staging IS NOT NULL ORDER BY id",
+                    (output,),
+                )
+            ]
 
     def start(self, briefing: str, output: str, window_from: str, window_to: str, as_of: str) -> int:
         with self._connected("write") as db:
             cursor = db.execute(
                 "INSERT INTO runs (briefing, window_from, window_to, as_of, started_at, status, output) "
-                "VALUES (?, ?, ?, ?, ?, 'running', ?)", (briefing, window_from, window_to, as_of, _now(), output))
+                "VALUES (?, ?, ?, ?, ?, 'running', ?)",
+                (briefing, window_from, window_to, as_of, _now(), output),
+            )
             return cast(int, cursor.lastrowid)  # an INSERT into a table with a rowid always sets it
 
-    def succeed(self, run_id: int, manifest: str, staging: str,
-                items: list[tuple[str, str, str, str, bool]]) -> None:
+    def succeed(self, run_id: int, manifest: str, staging: str, items: list[tuple[str, str, str, str, bool]]) -> None:
         """Record the run succeeded, its edition staged in `staging` and not yet in place, with its items:
         (audience, item id, section, text, is new)."""
         with self._connected("write") as db:
-            db.executemany("INSERT OR REPLACE INTO items VALUES (?, ?, ?, ?, ?, ?)",
-                           [(run_id, a, i, s, t, int(n)) for a, i, s, t, n in items])
-            db.execute("UPDATE runs SET status = 'succeeded', finished_at = ?, manifest = ?, staging = ?, message = ? "
-                       "WHERE id = ?", (_now(), manifest, staging, PENDING, run_id))
+            db.executemany(
+                "INSERT OR REPLACE INTO items VALUES (?, ?, ?, ?, ?, ?)",
+                [(run_id, a, i, s, t, int(n)) for a, i, s, t, n in items],
+            )
+            db.execute(
+                "UPDATE runs SET status = 'succeeded', finished_at = ?, manifest = ?, staging = ?, message = ? "
+                "WHERE id = ?",
+                (_now(), manifest, staging, PENDING, run_id),
+            )
 
     def done(self, run_id: int) -> None:
         """The run's edition is in place."""
         with self._connected("write") as db:
-            db.execute("UPDATE runs SET finished_at = ?, staging = NULL, message = NULL WHERE id = ?",
-                       (_now(), run_id))
+            db.execute("UPDATE runs SET finished_at = ?, staging = NULL, message = NULL WHERE id = ?", (_now(), run_id))
 
     def fail(self, run_id: int, message: str) -> None:
         """Mark the run failed; the items of an edition that never went in place go with it."""
         with self._connected("write") as db:
             db.execute("DELETE FROM items WHERE run_id = ?", (run_id,))
-            db.execute("UPDATE runs SET status = 'failed', finished_at = ?, message = ?, staging = NULL WHERE id = ?",
-                       (_now(), message, run_id))
+            db.execute(
+                "UPDATE runs SET status = 'failed', finished_at = ?, message = ?, staging = NULL WHERE id = ?",
+                (_now(), message, run_id),
+            )
 
     def previous_items(self, briefing: str, audience: str, window_from: str) -> tuple[RunRecord, list[PastItem]] | None:
         """The items of the last successful run of this briefing for an earlier window, its edition in place.
@@ -207,17 +221,23 @@ class History:
         with self._connected("read") as db:
             row = db.execute(
                 "SELECT * FROM runs WHERE briefing = ? AND status = 'succeeded' AND staging IS NULL "
-                "AND window_from < ? ORDER BY window_from DESC, id DESC LIMIT 1", (briefing, window_from)).fetchone()
+                "AND window_from < ? ORDER BY window_from DESC, id DESC LIMIT 1",
+                (briefing, window_from),
+            ).fetchone()
             if row is None:
                 return None
-            items = db.execute("SELECT item_id, text FROM items WHERE run_id = ? AND audience = ?",
-                               (row["id"], audience)).fetchall()
+            items = db.execute(
+                "SELECT item_id, text FROM items WHERE run_id = ? AND audience = ?", (row["id"], audience)
+            ).fetchall()
         return _record(row), [PastItem(*item) for item in items]
 
     def runs(self, briefing: str) -> list[RunRecord]:
         with self._database("read", create=False) as db:
-            if db is None or db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'"
-                                        ).fetchone() is None:
+            if (
+                db is None
+                or db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'").fetchone() is None
+            ):
                 return []
-            return [_record(row) for row in db.execute("SELECT * FROM runs WHERE briefing = ? ORDER BY id",
-                                                       (briefing,))]
+            return [
+                _record(row) for row in db.execute("SELECT * FROM runs WHERE briefing = ? ORDER BY id", (briefing,))
+            ]

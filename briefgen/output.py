@@ -25,8 +25,10 @@ def signals_deferred():
     library's thread would take the signal.
     """
     received: list[int] = []
-    previous = {number: signal.signal(number, lambda signum, frame: received.append(signum))
-                for number in (signal.SIGTERM, signal.SIGINT)}
+    previous = {
+        number: signal.signal(number, lambda signum, frame: received.append(signum))
+        for number in (signal.SIGTERM, signal.SIGINT)
+    }
     try:
         yield
     finally:

@@ -63,7 +63,8 @@ def run_summary(surveyed: Survey) -> str:
     verdicts = Counter(selection.verdict for selection in surveyed.selections)
     skipped = [d for d in surveyed.diagnostics if d.kind is DiagnosticKind.SKIPPED]
     parts = [f"{len(surveyed.selections)} documents read"] + [
-        f"{verdicts[v]} {v}" for v in Verdict if verdicts[v] or v is Verdict.USED]
+        f"{verdicts[v]} {v}" for v in Verdict if verdicts[v] or v is Verdict.USED
+    ]
     if skipped:
         reasons = sorted({d.message for d in skipped})
         parts.append(f"{len(skipped)} skipped: {', '.join(reasons)}")
@@ -119,12 +120,16 @@ def _stale_edits(request: BuildRequest, events: list[Event]) -> list[Diagnostic]
     if request.edits is None:
         return []
     known = {part.id for event in events for part in event.parts}
-    return [Diagnostic(str(request.edits.path), f"{kind}: no item {item!r} in this briefing (stale override)")
-            for kind, item in request.edits.ids() if item not in known]
+    return [
+        Diagnostic(str(request.edits.path), f"{kind}: no item {item!r} in this briefing (stale override)")
+        for kind, item in request.edits.ids()
+        if item not in known
+    ]
 
 
-def compose_editions(request: BuildRequest, now: datetime | None = None,
-                     previous: PreviousItems | None = None) -> Composed:
+def compose_editions(
+    request: BuildRequest, now: datetime | None = None, previous: PreviousItems | None = None
+) -> Composed:
     """Read, select, summarise: every audience's briefing, NEW items marked when `previous` is given."""
     config = request.config
     started = time.monotonic()
@@ -166,8 +171,14 @@ def compose_editions(request: BuildRequest, now: datetime | None = None,
         )
         briefings.append(mark_new(briefing, previous(name)) if previous else briefing)
     timings = {"read": read_done - started, "summarise": time.monotonic() - read_done}
-    log.info("read %d document(s) in %.1f s; %d fact(s), %d event(s) in %.1f s", len(surveyed.selections),
-             timings["read"], len(facts), len(events), timings["summarise"])
+    log.info(
+        "read %d document(s) in %.1f s; %d fact(s), %d event(s) in %.1f s",
+        len(surveyed.selections),
+        timings["read"],
+        len(facts),
+        len(events),
+        timings["summarise"],
+    )
     return Composed(tuple(briefings), surveyed, diagnostics, timings)
 
 
@@ -190,8 +201,9 @@ class Publisher(Protocol):
 
     previous: PreviousItems | None
 
-    def publish(self, request: BuildRequest, composed: Composed, rendered: dict[tuple[str, str], bytes],
-                render_seconds: float) -> tuple[Path, ...]: ...
+    def publish(
+        self, request: BuildRequest, composed: Composed, rendered: dict[tuple[str, str], bytes], render_seconds: float
+    ) -> tuple[Path, ...]: ...
 
 
 class Files:
@@ -199,11 +211,18 @@ class Files:
 
     previous: PreviousItems | None = None
 
-    def publish(self, request: BuildRequest, composed: Composed, rendered: dict[tuple[str, str], bytes],
-                render_seconds: float) -> tuple[Path, ...]:
+    def publish(
+        self, request: BuildRequest, composed: Composed, rendered: dict[tuple[str, str], bytes], render_seconds: float
+    ) -> tuple[Path, ...]:
         with stage("write", request.output_dir):
-            return tuple(write_atomically({request.output_dir / output_name(request, audience, fmt): data
-                                           for (audience, fmt), data in rendered.items()}))
+            return tuple(
+                write_atomically(
+                    {
+                        request.output_dir / output_name(request, audience, fmt): data
+                        for (audience, fmt), data in rendered.items()
+                    }
+                )
+            )
 
 
 def build(request: BuildRequest, now: datetime | None = None, publisher: Publisher | None = None) -> BuildResult:

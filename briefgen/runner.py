@@ -63,8 +63,10 @@ def briefing_lock(path: Path, wait_seconds: float):
                 break
             except OSError as exc:
                 if exc.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() >= deadline:
-                    raise BusyError(f"{path}: another run of this briefing is in progress; "
-                                    "nothing was written (try again later, or pass --wait SECONDS)") from None
+                    raise BusyError(
+                        f"{path}: another run of this briefing is in progress; "
+                        "nothing was written (try again later, or pass --wait SECONDS)"
+                    ) from None
                 time.sleep(0.2)
         yield
     finally:
@@ -75,21 +77,30 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _manifest(request: BuildRequest, composed: Composed, files: dict[Path, bytes], run_id: int,
-              started: float, render_seconds: float, folder: Path) -> dict:
+def _manifest(
+    request: BuildRequest,
+    composed: Composed,
+    files: dict[Path, bytes],
+    run_id: int,
+    started: float,
+    render_seconds: float,
+    folder: Path,
+) -> dict:
     config = request.config
     documents = []
     for selection in composed.survey.selections:
         document = selection.document
-        documents.append({
-            "path": document.path,
-            "item": document.item,
-            "sha256": _sha256(document.text.encode()),
-            "published": document.published.isoformat() if document.published else None,
-            "published_found_by": document.date_found_by,
-            "used": selection.included,
-            "reason": selection.reason,
-        })
+        documents.append(
+            {
+                "path": document.path,
+                "item": document.item,
+                "sha256": _sha256(document.text.encode()),
+                "published": document.published.isoformat() if document.published else None,
+                "published_found_by": document.date_found_by,
+                "used": selection.included,
+                "reason": selection.reason,
+            }
+        )
     return {
         "briefing": config.name,
         "title": config.title,
@@ -98,17 +109,25 @@ def _manifest(request: BuildRequest, composed: Composed, files: dict[Path, bytes
         "config": {"path": str(config.path.resolve()), "sha256": _sha256(config.path.read_bytes())},
         "edits": str(request.edits.path) if request.edits else None,
         "as_of": request.as_of.isoformat(),
-        "window": {"from": request.window.start.isoformat(), "to": request.window.end.isoformat(),
-                   "described_as": window_rule(request.window)},
+        "window": {
+            "from": request.window.start.isoformat(),
+            "to": request.window.end.isoformat(),
+            "described_as": window_rule(request.window),
+        },
         "generated_at": composed.briefings[0].generated_at.isoformat() if composed.briefings else None,
         "corpus": str(request.corpus.resolve()),
         "documents": documents,
-        "outputs": [{"path": path.relative_to(folder).as_posix(), "sha256": _sha256(data), "bytes": len(data)}
-                    for path, data in files.items()],
+        "outputs": [
+            {"path": path.relative_to(folder).as_posix(), "sha256": _sha256(data), "bytes": len(data)}
+            for path, data in files.items()
+        ],
         "summary": run_summary(composed.survey),
         "warnings": [str(d) for d in composed.diagnostics],
-        "timings": {**{k: round(v, 3) for k, v in composed.timings.items()}, "render": round(render_seconds, 3),
-                    "total": round(time.monotonic() - started, 3)},
+        "timings": {
+            **{k: round(v, 3) for k, v in composed.timings.items()},
+            "render": round(render_seconds, 3),
+            "total": round(time.monotonic() - started, 3),
+        },
     }
 
 
@@ -130,7 +149,8 @@ def _complete(staging: Path, run_id: int) -> bool:
     try:
         manifest = json.loads((staging / "manifest.json").read_bytes())
         return manifest["run_id"] == run_id and all(
-            _sha256((staging / entry["path"]).read_bytes()) == entry["sha256"] for entry in manifest["outputs"])
+            _sha256((staging / entry["path"]).read_bytes()) == entry["sha256"] for entry in manifest["outputs"]
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return False
 
@@ -219,8 +239,14 @@ def recover(base: Path, history: History, briefing: str) -> None:
     output = _output_key(base)
     history.interrupt(briefing, output)
     for pending in history.pending(output):
-        _settle(history, pending.id, base / f"{pending.window_from}_{pending.window_to}",
-                Path(pending.staging or ""), finish=True, failure=UNFINISHED)
+        _settle(
+            history,
+            pending.id,
+            base / f"{pending.window_from}_{pending.window_to}",
+            Path(pending.staging or ""),
+            finish=True,
+            failure=UNFINISHED,
+        )
     _discard(*base.glob(f"{STAGING}*"), *base.glob(f"{OLD}*"))
 
 
@@ -236,8 +262,9 @@ class ScheduledRun:
         name, since = request.config.name, request.window.start.isoformat()
         self.previous: PreviousItems | None = lambda audience: history.previous_items(name, audience, since)
 
-    def publish(self, request: BuildRequest, composed: Composed, rendered: dict[tuple[str, str], bytes],
-                render_seconds: float) -> tuple[Path, ...]:
+    def publish(
+        self, request: BuildRequest, composed: Composed, rendered: dict[tuple[str, str], bytes], render_seconds: float
+    ) -> tuple[Path, ...]:
         files = {self.folder / f"{audience}.{fmt}": data for (audience, fmt), data in rendered.items()}
         manifest = _manifest(request, composed, files, self.run_id, self.started, render_seconds, self.folder)
         manifest_path = self.folder / "manifest.json"
@@ -245,9 +272,17 @@ class ScheduledRun:
         with signals_deferred():  # the edition in place and the history saying so: both, or neither
             write_atomically({self.staging / path.name: data for path, data in files.items()})
             _fsync_folder(self.staging)
-            self.history.succeed(self.run_id, str(manifest_path), str(self.staging), [
-                (b.audience, item.id, section.id, item.text, item.new)
-                for b in composed.briefings for section in b.sections for item in section.items])
+            self.history.succeed(
+                self.run_id,
+                str(manifest_path),
+                str(self.staging),
+                [
+                    (b.audience, item.id, section.id, item.text, item.new)
+                    for b in composed.briefings
+                    for section in b.sections
+                    for item in section.items
+                ],
+            )
             self.committed = True
             _settle(self.history, self.run_id, self.folder, self.staging, finish=True, failure=UNFINISHED)
             self.settled = True
@@ -275,8 +310,13 @@ def run(request: BuildRequest, *, wait_seconds: float = 0.0, now: datetime | Non
     with briefing_lock(base / ".lock", wait_seconds):
         history = History(config.history or request.output_dir / "history.sqlite")
         recover(base, history, config.name)
-        run_id = history.start(config.name, _output_key(base), request.window.start.isoformat(),
-                               request.window.end.isoformat(), request.as_of.isoformat())
+        run_id = history.start(
+            config.name,
+            _output_key(base),
+            request.window.start.isoformat(),
+            request.window.end.isoformat(),
+            request.as_of.isoformat(),
+        )
         scheduled = ScheduledRun(request, history, run_id, base, started)
         try:
             result = build(request, now, scheduled)

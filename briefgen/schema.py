@@ -120,13 +120,14 @@ class BriefConfigFile(Strict):
         known = [s.id for s in self.sections]
         for name, audience in self.audiences.items():
             if audience.chart is not None and audience.chart not in audience.sections:
-                raise ValueError(f"audiences.{name}.chart: expected one of the audience's sections "
-                                 f"({', '.join(audience.sections)}), got {audience.chart!r}")
+                raise ValueError(
+                    f"audiences.{name}.chart: expected one of the audience's sections "
+                    f"({', '.join(audience.sections)}), got {audience.chart!r}"
+                )
             for index, section in enumerate(audience.sections):
                 if section not in known:
                     raise ValueError(
-                        f"audiences.{name}.sections[{index}]: expected one of {', '.join(known)}, "
-                        f"got {section!r}"
+                        f"audiences.{name}.sections[{index}]: expected one of {', '.join(known)}, got {section!r}"
                     )
         if not self.audiences:
             raise ValueError("audiences: expected at least one audience")

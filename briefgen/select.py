@@ -31,7 +31,7 @@ def _names_enough(document: Document, whole: str, required: dict[Role, list[Lexi
     lexicons = [lexicon for group in required.values() for lexicon in group]
     if sum(lexicon.count(whole) for lexicon in lexicons) >= rules.min_role_hits:
         return True
-    lead = "\n\n".join(document.text.split("\n\n")[:rules.lead]) if rules.lead else document.text
+    lead = "\n\n".join(document.text.split("\n\n")[: rules.lead]) if rules.lead else document.text
     return any(lexicon.count(f"{document.title or ''}\n{lead}") for lexicon in lexicons)
 
 
@@ -39,8 +39,10 @@ def select(documents: list[Document], window: Window, topic: TopicFile) -> list[
     """Inside the window by publication date, and about the topic."""
     rules = topic.relevance
     relevance = Lexicon.of(rules.terms)
-    required = {role: [Lexicon.of(topic.entities[group].terms) for group in topic.groups_with(role)]
-                for role in rules.requires_any}
+    required = {
+        role: [Lexicon.of(topic.entities[group].terms) for group in topic.groups_with(role)]
+        for role in rules.requires_any
+    }
     verdicts = []
     for document in documents:
         text = f"{document.title or ''}\n{document.text}"
@@ -53,8 +55,13 @@ def select(documents: list[Document], window: Window, topic: TopicFile) -> list[
             verdicts.append(Selection(document, Verdict.OFF_TOPIC, f"off topic ({hits} mention(s) of {topic.name})"))
         elif required and not _names_enough(document, text, required, rules):
             roles = ", ".join(rules.requires_any)
-            verdicts.append(Selection(document, Verdict.OFF_TOPIC, f"off topic (names no {roles} in its lead, "
-                                                                   f"nor {rules.min_role_hits} times in all)"))
+            verdicts.append(
+                Selection(
+                    document,
+                    Verdict.OFF_TOPIC,
+                    f"off topic (names no {roles} in its lead, nor {rules.min_role_hits} times in all)",
+                )
+            )
         else:
             verdicts.append(Selection(document, Verdict.USED, "in the window and on topic"))
     return verdicts

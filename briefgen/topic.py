@@ -126,11 +126,35 @@ class Nations(Strict):
     host: Terms = []  # where the mission operates: named everywhere, never a contributor
     never_contributors: Terms = []  # named in the news (adversaries, transit states), never contributors
     # "near the Kenyan border", "the Ugandan side": a nation's adjective before these is a place, not an actor
-    place_nouns: Terms = ["border*", "frontier*", "coast*", "side", "waters", "capital", "soil", "territor*",
-                              "airspace", "shore*", "highlands", "lowlands", "embassy", "embassies"]
+    place_nouns: Terms = [
+        "border*",
+        "frontier*",
+        "coast*",
+        "side",
+        "waters",
+        "capital",
+        "soil",
+        "territor*",
+        "airspace",
+        "shore*",
+        "highlands",
+        "lowlands",
+        "embassy",
+        "embassies",
+    ]
     # "Kenyan-born", "Egyptian-made": an adjective of origin, not a contributor
-    origin_suffixes: Terms = ["born", "based", "bred", "raised", "made", "built", "flagged", "registered",
-                                  "owned", "trained"]
+    origin_suffixes: Terms = [
+        "born",
+        "based",
+        "bred",
+        "raised",
+        "made",
+        "built",
+        "flagged",
+        "registered",
+        "owned",
+        "trained",
+    ]
 
 
 class TableColumn(Strict):
@@ -166,8 +190,9 @@ class TopicFile(Strict):
 def consistency_problems(topic: TopicFile, section_ids: list[str]) -> list[str]:
     """What makes a topic unusable with a config whose sections are `section_ids`: one line each,
     as `key.path: problem`, every one found."""
-    problems = [f"sections: no section {s!r}, which the config declares" for s in section_ids
-                if s not in topic.sections]
+    problems = [
+        f"sections: no section {s!r}, which the config declares" for s in section_ids if s not in topic.sections
+    ]
     known_statuses = set(topic.statuses)
     for section_id, rule in topic.sections.items():
         for role in rule.requires_any:
@@ -175,23 +200,30 @@ def consistency_problems(topic: TopicFile, section_ids: list[str]) -> list[str]:
                 problems.append(f"sections.{section_id}.requires_any: no entity group has the role '{role}'")
         for role in KIND_NEEDS[rule.kind]:
             if not topic.groups_with(role):
-                problems.append(f"sections.{section_id}: a {rule.kind} section needs an entity group "
-                                f"with the role '{role}', and none has it")
-        problems += [f"sections.{section_id}.statuses: no status {status!r} in `statuses`"
-                     for status in rule.statuses or [] if status not in known_statuses]
+                problems.append(
+                    f"sections.{section_id}: a {rule.kind} section needs an entity group "
+                    f"with the role '{role}', and none has it"
+                )
+        problems += [
+            f"sections.{section_id}.statuses: no status {status!r} in `statuses`"
+            for status in rule.statuses or []
+            if status not in known_statuses
+        ]
     for role in topic.relevance.requires_any:
         if not topic.groups_with(role):
             problems.append(f"relevance.requires_any: no entity group has the role '{role}'")
     for index, watch in enumerate(topic.watch):
         if watch.section not in topic.sections:
-            problems.append(f"watch[{index}].section: expected one of {', '.join(topic.sections)}, "
-                            f"got {watch.section!r}")
+            problems.append(
+                f"watch[{index}].section: expected one of {', '.join(topic.sections)}, got {watch.section!r}"
+            )
     problems += [f"tie_order: no section {s!r}" for s in topic.tie_order if s not in topic.sections]
     for table_id, table in topic.tables.items():
         shown_in = topic.sections.get(table.section)
         if shown_in is None:
-            problems.append(f"tables.{table_id}.section: expected one of {', '.join(topic.sections)}, "
-                            f"got {table.section!r}")
+            problems.append(
+                f"tables.{table_id}.section: expected one of {', '.join(topic.sections)}, got {table.section!r}"
+            )
             continue
         produced = KIND_FIELDS[shown_in.kind] + COMMON_FIELDS
         for index, column in enumerate(table.columns):
@@ -199,5 +231,6 @@ def consistency_problems(topic: TopicFile, section_ids: list[str]) -> list[str]:
                 if name not in produced:
                     problems.append(
                         f"tables.{table_id}.columns[{index}].value: a {shown_in.kind} section's items have no field "
-                        f"{name!r} (they have {', '.join(produced)})")
+                        f"{name!r} (they have {', '.join(produced)})"
+                    )
     return problems

@@ -134,9 +134,14 @@ def main(argv: list[str] | None = None) -> None:
     model = fit(*stack(data, used))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("wb") as handle:
-        np.savez(handle, classes=np.array(model.classes_, dtype=str), coef=model.coef_.astype(np.float32),
-                 intercept=model.intercept_.astype(np.float32), features=np.array(TOPIC_FEATURES, dtype=str),
-                 trained_on=np.array(used, dtype=str))
+        np.savez(
+            handle,
+            classes=np.array(model.classes_, dtype=str),
+            coef=model.coef_.astype(np.float32),
+            intercept=model.intercept_.astype(np.float32),
+            features=np.array(TOPIC_FEATURES, dtype=str),
+            trained_on=np.array(used, dtype=str),
+        )
     print(f"wrote {args.out} (trained on {', '.join(used)}: {sum(len(data[n][2]) for n in used)} sentences)")
 
 

@@ -22,8 +22,20 @@ def project(tmp_path):
 def test_build_json_prints_exactly_the_written_paths(project):
     config, root = project
     out = root / "briefings"
-    result = run_cli("build", "--config", config, "--corpus", root / "corpus", *WINDOW,
-                     "--audience", "analyst", "--format", "json", "--out", out)
+    result = run_cli(
+        "build",
+        "--config",
+        config,
+        "--corpus",
+        root / "corpus",
+        *WINDOW,
+        "--audience",
+        "analyst",
+        "--format",
+        "json",
+        "--out",
+        out,
+    )
     assert result.returncode == 0, result.stderr
     expected = out / "testbrief_analyst_2025-08-25_2025-08-31.json"
     assert result.stdout.splitlines() == [str(expected)]
@@ -34,8 +46,7 @@ def test_build_json_prints_exactly_the_written_paths(project):
 def test_build_json_follows_the_briefing_contract(project):
     config, root = project
     out = root / "out"
-    result = run_cli("build", "--config", config, *WINDOW, "--audience", "analyst", "--format", "json",
-                     "--out", out)
+    result = run_cli("build", "--config", config, *WINDOW, "--audience", "analyst", "--format", "json", "--out", out)
     assert result.returncode == 0, result.stderr
     data = json.loads(Path(result.stdout.strip()).read_text(encoding="utf-8"))
 
@@ -68,8 +79,7 @@ def test_build_json_follows_the_briefing_contract(project):
     for source in data["sources"]:
         assert set(source) >= {"id", "title", "published", "path", "item", "url"}
         by_path[(source["path"], source["item"])] = source
-    assert set(by_path) == {("ops.txt", None), ("equipment.md", None), ("nations.html", None),
-                            ("feeds/wire.jsonl", 0)}
+    assert set(by_path) == {("ops.txt", None), ("equipment.md", None), ("nations.html", None), ("feeds/wire.jsonl", 0)}
     assert by_path[("equipment.md", None)]["title"] == "Armoured vehicles handed to the mission"
     assert by_path[("equipment.md", None)]["url"] == "https://news.example/armour"
     assert by_path[("ops.txt", None)]["published"] == "2025-08-26"
@@ -98,8 +108,9 @@ def test_build_without_audience_builds_every_audience(project):
 def test_a_pdf_build_prints_only_its_summary_on_stderr(project):
     """No library's log lines (an imported library once turned on INFO logging for every other)."""
     config, root = project
-    result = run_cli("build", "--config", config, *WINDOW, "--audience", "executive", "--format", "pdf",
-                     "--out", root / "out")
+    result = run_cli(
+        "build", "--config", config, *WINDOW, "--audience", "executive", "--format", "pdf", "--out", root / "out"
+    )
     assert result.returncode == 0, result.stderr
     assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith("briefgen: "), result.stderr
 
@@ -107,8 +118,19 @@ def test_a_pdf_build_prints_only_its_summary_on_stderr(project):
 def test_as_of_drives_the_relative_window_of_the_config(tmp_path):
     write_corpus(tmp_path / "corpus")
     config = write_config(tmp_path, window="previous_week")
-    result = run_cli("build", "--config", config, "--as-of", "2025-09-07", "--format", "json",
-                     "--audience", "analyst", "--out", tmp_path / "out")
+    result = run_cli(
+        "build",
+        "--config",
+        config,
+        "--as-of",
+        "2025-09-07",
+        "--format",
+        "json",
+        "--audience",
+        "analyst",
+        "--out",
+        tmp_path / "out",
+    )
     assert result.returncode == 0, result.stderr
     [written] = result.stdout.splitlines()
     assert Path(written).name == "testbrief_analyst_2025-08-25_2025-08-31.json"
@@ -117,8 +139,23 @@ def test_as_of_drives_the_relative_window_of_the_config(tmp_path):
 
 def test_from_to_override_the_window_of_the_config(project):
     config, root = project
-    result = run_cli("build", "--config", config, "--from", "2025-08-28", "--to", "2025-08-29",
-                     "--as-of", "2025-09-01", "--format", "json", "--audience", "analyst", "--out", root / "out")
+    result = run_cli(
+        "build",
+        "--config",
+        config,
+        "--from",
+        "2025-08-28",
+        "--to",
+        "2025-08-29",
+        "--as-of",
+        "2025-09-01",
+        "--format",
+        "json",
+        "--audience",
+        "analyst",
+        "--out",
+        root / "out",
+    )
     assert result.returncode == 0, result.stderr
     data = json.loads(Path(result.stdout.strip()).read_text())
     assert data["window"] == {"from": "2025-08-28", "to": "2025-08-29"}
@@ -132,8 +169,7 @@ def test_sources_lists_each_seed_with_its_date(tmp_path):
     result = run_cli("sources", "--config", config, "--corpus", SEEDS, "--as-of", "2025-09-01")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == ("# window 2025-08-25 to 2025-08-31 "
-                        "(previous ISO week, Monday to Sunday, as of 2025-09-01)")
+    assert lines[0] == ("# window 2025-08-25 to 2025-08-31 (previous ISO week, Monday to Sunday, as of 2025-09-01)")
     assert lines[1].split()[:3] == ["PATH", "ITEM", "PUBLISHED"]
     rows = lines[2:]
     seeds = sorted(p.name for p in SEEDS.iterdir() if p.is_file() and not p.name.startswith("."))
@@ -151,8 +187,10 @@ def test_check_writes_nothing_and_exits_0(project):
     before = files_under(root)
     result = run_cli("check", "--config", config, *WINDOW)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == (f"{config}: config, topic and templates valid; 4 documents read, "
-                                     "4 in the window 2025-08-25 to 2025-08-31, 0 off topic, 0 warning(s)")
+    assert result.stdout.strip() == (
+        f"{config}: config, topic and templates valid; 4 documents read, "
+        "4 in the window 2025-08-25 to 2025-08-31, 0 off topic, 0 warning(s)"
+    )
     assert files_under(root) == before
     assert not (root / "out").exists()
 
@@ -174,8 +212,7 @@ def test_one_bad_article_is_warned_and_the_build_succeeds(project):
     config, root = project
     write(root / "corpus" / "garbled.txt", b"\x00\x01\x02\x03 not text")
     out = root / "out"
-    result = run_cli("build", "--config", config, *WINDOW, "--audience", "analyst", "--format", "json",
-                     "--out", out)
+    result = run_cli("build", "--config", config, *WINDOW, "--audience", "analyst", "--format", "json", "--out", out)
     assert result.returncode == 0, result.stderr
     assert "briefgen: warning: garbled.txt: binary file, not text; skipped" in result.stderr.splitlines()
     assert "Traceback" not in result.stderr
@@ -187,8 +224,7 @@ def test_one_bad_article_is_warned_and_the_build_succeeds(project):
 
 def test_config_errors_exit_2_with_one_line_each_and_write_nothing(tmp_path):
     write_corpus(tmp_path / "corpus")
-    text = config_text(window="{from: 2025-13-01, to: 2025-08-31}").replace("    max_items: 25\n",
-                                                                          "    max_item: 25\n")
+    text = config_text(window="{from: 2025-13-01, to: 2025-08-31}").replace("    max_items: 25\n", "    max_item: 25\n")
     config = write(tmp_path / "brief.yaml", text)
     out = tmp_path / "out"
     result = run_cli("build", "--config", config, "--out", out)
@@ -205,8 +241,9 @@ def test_config_errors_exit_2_with_one_line_each_and_write_nothing(tmp_path):
 def test_bad_flags_exit_2_and_write_nothing(project):
     config, root = project
     out = root / "out"
-    result = run_cli("build", "--config", config, *WINDOW, "--audience", "minister", "--format", "pdf,odt",
-                     "--out", out)
+    result = run_cli(
+        "build", "--config", config, *WINDOW, "--audience", "minister", "--format", "pdf,odt", "--out", out
+    )
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
         f"briefgen: error: {config}: --audience: expected one of analyst, executive, got 'minister'",

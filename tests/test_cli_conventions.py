@@ -21,8 +21,9 @@ def project(tmp_path):
 
 
 def build(project, *flags):
-    return run_cli("build", "--config", project / "brief.yaml", "--out", project / "out", "--format", "json",
-                   *WINDOW, *flags)
+    return run_cli(
+        "build", "--config", project / "brief.yaml", "--out", project / "out", "--format", "json", *WINDOW, *flags
+    )
 
 
 def test_quiet_prints_errors_only_and_verbose_logs_each_stage(project):
@@ -49,8 +50,17 @@ def test_strict_fails_on_a_warning_before_anything_is_written(project):
     assert build(project, "--strict").returncode == 0
 
 
-@pytest.mark.parametrize(("command", "flag"), [("history", "--from"), ("history", "--corpus"), ("sources", "--out"),
-                                              ("check", "--edits"), ("sources", "--strict"), ("build", "--wait")])
+@pytest.mark.parametrize(
+    ("command", "flag"),
+    [
+        ("history", "--from"),
+        ("history", "--corpus"),
+        ("sources", "--out"),
+        ("check", "--edits"),
+        ("sources", "--strict"),
+        ("build", "--wait"),
+    ],
+)
 def test_a_command_refuses_flags_it_would_ignore(project, command, flag):
     proc = run_cli(command, "--config", project / "brief.yaml", flag, "x")
     assert proc.returncode == 2
@@ -58,10 +68,12 @@ def test_a_command_refuses_flags_it_would_ignore(project, command, flag):
 
 
 def test_version_loads_no_pipeline():
-    probe = ("import sys; from briefgen.cli import main\n"
-             "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
-             "heavy = [m for m in ('briefgen.pipeline', 'briefgen.config', 'pydantic', 'yaml', 'jinja2', 'numpy')"
-             " if m in sys.modules]\nprint(heavy)")
+    probe = (
+        "import sys; from briefgen.cli import main\n"
+        "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('briefgen.pipeline', 'briefgen.config', 'pydantic', 'yaml', 'jinja2', 'numpy')"
+        " if m in sys.modules]\nprint(heavy)"
+    )
     proc = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True)
     assert proc.stdout.splitlines() == [f"briefgen {version()}", "[]"], proc.stderr
 

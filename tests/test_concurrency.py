@@ -90,8 +90,9 @@ def test_held_lock_refuses_with_exit_1_one_line_and_changes_nothing(tmp_path):
         waited_for = time.monotonic() - started
     for result in (refused, waited):
         assert result.returncode == 1
-        assert result.stderr.splitlines() == [f"briefgen: error: {lock}: {BUSY} (try again later, or pass --wait "
-                                              "SECONDS)"]
+        assert result.stderr.splitlines() == [
+            f"briefgen: error: {lock}: {BUSY} (try again later, or pass --wait SECONDS)"
+        ]
         assert result.stdout == ""
     assert waited_for >= 0.6
     assert tree_bytes(out) == before, "a refused run wrote nothing, not even a history row"
@@ -207,7 +208,10 @@ def test_sigkill_mid_run_leaves_previous_outputs_and_the_next_run_marks_it_faile
     assert manifest["run_id"] == 3 and sum(d["used"] for d in manifest["documents"]) == 330
     listed = run_cli("history", "--config", config, "--out", out)
     assert [line.split()[:2] for line in listed.stdout.splitlines()[1:]] == [
-        ["1", "succeeded"], ["2", "failed"], ["3", "succeeded"]]
+        ["1", "succeeded"],
+        ["2", "failed"],
+        ["3", "succeeded"],
+    ]
     assert "interrupted" in listed.stdout.splitlines()[2]
 
 
@@ -261,13 +265,20 @@ def term_during_write(tmp_path: Path, hook: str, at: int):
     assert run_cli(*run_args(config, tmp_path / "corpus", out)).returncode == 0
     folder = out / "testbrief" / SPAN
     before = tree_bytes(folder)
-    write(tmp_path / "corpus" / "late.txt", "date 2025-08-30\nBelize sent twenty soldiers to join the MSS mission "
-                                            "in Haiti, officials in Port-au-Prince said.\n")
+    write(
+        tmp_path / "corpus" / "late.txt",
+        "date 2025-08-30\nBelize sent twenty soldiers to join the MSS mission "
+        "in Haiti, officials in Port-au-Prince said.\n",
+    )
     wrapper = write(tmp_path / "signal_at.py", SIGNAL_AT)
-    stopped = subprocess.run([sys.executable, str(wrapper), hook, str(at),
-                              *map(str, run_args(config, tmp_path / "corpus", out))],
-                             cwd=ROOT, capture_output=True, text=True, timeout=120,
-                             env={**os.environ, "PYTHONPATH": str(ROOT)})
+    stopped = subprocess.run(
+        [sys.executable, str(wrapper), hook, str(at), *map(str, run_args(config, tmp_path / "corpus", out))],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     return folder, before, stopped, history_runs(out / "history.sqlite")
 
 

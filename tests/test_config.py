@@ -61,9 +61,7 @@ def test_bad_date_in_the_window(tmp_path, written):
 
 def test_from_after_to_in_the_config(tmp_path):
     path = write_config(tmp_path, window="{from: 2025-09-01, to: 2025-08-31}")
-    assert problems_of(path) == [
-        f"{path}: window: expected from <= to, got from 2025-09-01 after to 2025-08-31"
-    ]
+    assert problems_of(path) == [f"{path}: window: expected from <= to, got from 2025-09-01 after to 2025-08-31"]
 
 
 def test_window_needs_exactly_one_mode(tmp_path):
@@ -72,8 +70,9 @@ def test_window_needs_exactly_one_mode(tmp_path):
 
 
 def test_several_problems_are_reported_at_once_sorted(tmp_path):
-    text = (config_text(window="{from: '2025-13-01', to: 2025-08-31}", extra="colour: blue\n")
-            .replace("    max_items: 25\n", "    max_items: 0\n    formats: [pdf, odt]\n"))
+    text = config_text(window="{from: '2025-13-01', to: 2025-08-31}", extra="colour: blue\n").replace(
+        "    max_items: 25\n", "    max_items: 0\n    formats: [pdf, odt]\n"
+    )
     path = write(tmp_path / "brief.yaml", text)
     assert problems_of(path) == [
         f"{path}: audiences.analyst.formats[1]: expected one of pdf, docx, html or json, got 'odt'",
@@ -86,7 +85,8 @@ def test_several_problems_are_reported_at_once_sorted(tmp_path):
 def test_audience_naming_an_unknown_section(tmp_path):
     text = config_text().replace(
         "sections: [operations, equipment, nations, outlook]\n    max_items: 3",
-        "sections: [operations, weather]\n    max_items: 3")
+        "sections: [operations, weather]\n    max_items: 3",
+    )
     path = write(tmp_path / "brief.yaml", text)
     assert problems_of(path) == [
         f"{path}: audiences.executive.sections[1]: expected one of operations, equipment, nations, outlook, "
@@ -101,8 +101,10 @@ def test_missing_required_key(tmp_path):
 
 def test_python_object_tag_is_a_config_error_and_runs_nothing(tmp_path):
     marker = tmp_path / "executed"
-    path = write(tmp_path / "brief.yaml",
-                 f"title: !!python/object/apply:os.system ['touch {marker}']\n" + config_text().split("\n", 1)[1])
+    path = write(
+        tmp_path / "brief.yaml",
+        f"title: !!python/object/apply:os.system ['touch {marker}']\n" + config_text().split("\n", 1)[1],
+    )
     assert problems_of(path) == [
         f"{path}: invalid YAML (line 1, column 8): could not determine a constructor for the tag "
         "'tag:yaml.org,2002:python/object/apply:os.system'"
@@ -143,8 +145,7 @@ def test_bad_format_flag(tmp_path):
 
 def test_flag_problems_are_reported_together(tmp_path):
     path = write_config(tmp_path)
-    assert problems_of(path, date_from="2025-09-01", date_to="2025-08-01", audiences=["boss"],
-                       formats="odt") == [
+    assert problems_of(path, date_from="2025-09-01", date_to="2025-08-01", audiences=["boss"], formats="odt") == [
         f"{path}: --from/--to: expected from <= to, got 2025-09-01 after 2025-08-01",
         f"{path}: --audience: expected one of analyst, executive, got 'boss'",
         f"{path}: --format: expected some of pdf, docx, html, json, got 'odt'",
@@ -154,9 +155,7 @@ def test_flag_problems_are_reported_together(tmp_path):
 def test_bad_date_flags(tmp_path):
     path = write_config(tmp_path)
     assert problems_of(path, date_from="2025-09-01") == [f"{path}: --from and --to: expected both or neither"]
-    assert problems_of(path, as_of="2025-02-30") == [
-        f"{path}: --as-of: expected a date YYYY-MM-DD, got '2025-02-30'"
-    ]
+    assert problems_of(path, as_of="2025-02-30") == [f"{path}: --as-of: expected a date YYYY-MM-DD, got '2025-02-30'"]
     assert problems_of(path, date_from="01/09/2025", date_to="2025-09-07") == [
         f"{path}: --from: expected a date YYYY-MM-DD, got '01/09/2025'"
     ]

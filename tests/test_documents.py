@@ -58,8 +58,12 @@ def conflicting_items(briefing):
 @pytest.mark.parametrize("audience", AUDIENCES)
 def test_the_sections_follow_the_config_order(sample_editions, audience):
     briefing = sample_editions[audience].briefing
-    assert [s.title for s in briefing.sections] == ["Operations", "Equipment deliveries", "Contributing nations",
-                                                    "Outlook"]
+    assert [s.title for s in briefing.sections] == [
+        "Operations",
+        "Equipment deliveries",
+        "Contributing nations",
+        "Outlook",
+    ]
 
 
 @pytest.mark.parametrize("audience", AUDIENCES)
@@ -94,7 +98,7 @@ def test_the_headings_are_the_same_in_every_format(sample_editions, audience):
     assert docx_h1 == expected
     assert html_h2[: len(expected)] == expected
     # in the PDF, as lines of their own, with each table's title after its section's heading
-    with_tables = (["Key points"] if briefing.key_points else [])
+    with_tables = ["Key points"] if briefing.key_points else []
     for section in briefing.sections:
         with_tables += [section.title, *(t.title for t in briefing.tables if t.section == section.id)]
     with_tables.append("Sources")
@@ -102,8 +106,9 @@ def test_the_headings_are_the_same_in_every_format(sample_editions, audience):
     assert [line for line in pdf_lines if line in with_tables] == with_tables
     captions = re.findall(r"<caption>(.*?)</caption>", edition.html)
     assert captions == [t.title for t in briefing.tables]
-    assert [p.text for p in edition.docx.paragraphs if p.style.name == "Heading 2" and p.text != "Coverage"] \
-        == [t.title for t in briefing.tables]
+    assert [p.text for p in edition.docx.paragraphs if p.style.name == "Heading 2" and p.text != "Coverage"] == [
+        t.title for t in briefing.tables
+    ]
 
 
 @pytest.mark.parametrize("audience", AUDIENCES)
@@ -121,8 +126,10 @@ def test_each_item_carries_the_same_citation_markers_everywhere(sample_editions,
             cites = re.search(r'<span class="cites">(.*?)</span>', li[1], re.S)
             assert flat(re.sub(r"<[^>]+>", "", cites[1])) == marker, item.id
             assert [f'href="#{s}"' for s in item.sources] == re.findall(r'href="#s\d+"', cites[1])
-            assert any(text.endswith(f"{item.lead} {marker}") or f"{item.lead} {marker} Conflicting" in text
-                       for text in docx_items), item.id
+            assert any(
+                text.endswith(f"{item.lead} {marker}") or f"{item.lead} {marker} Conflicting" in text
+                for text in docx_items
+            ), item.id
             assert squash(f"{item.lead} {marker}") in pdf_text, item.id
 
 
@@ -191,7 +198,7 @@ def test_at_most_five_key_points_each_with_a_citation(sample_editions, audience)
     paragraphs = edition.docx.paragraphs
     start = next(i for i, p in enumerate(paragraphs) if p.text == "Key points")
     bullets = []
-    for paragraph in paragraphs[start + 1:]:
+    for paragraph in paragraphs[start + 1 :]:
         if paragraph.style.name.startswith("Heading"):
             break
         bullets.append(paragraph)
@@ -290,7 +297,8 @@ def test_sources_appendix_is_numbered_with_dates_how_found_and_urls(sample_editi
     laid_out = "\n".join(page.extract_text(extraction_mode="layout") for page in edition.pdf.pages)
     appendix = re.split(r"(?m)^\s*Sources\s*$", laid_out)[-1]
     assert re.findall(r"(?m)^\s*(\d+)\. ", appendix) == [str(n) for n in range(1, len(sources) + 1)], (
-        "the PDF's sources list is numbered")
+        "the PDF's sources list is numbered"
+    )
     pdf_text = flat("\n".join(edition.pdf_pages))
     html_text = flat(html_body_text(edition.html))
     for source, docx_line in zip(sources, numbered, strict=True):
@@ -374,8 +382,19 @@ def conflicting_key_point(tmp_path_factory):
     write(root / "corpus" / "twelve.md", TWELVE)
     write(root / "corpus" / "nine.md", NINE)
     config = write_config(root)
-    result = run_cli("build", "--config", config, "--as-of", "2025-09-01", "--audience", "analyst",
-                     "--format", "html,docx,pdf,json", "--out", root / "out")
+    result = run_cli(
+        "build",
+        "--config",
+        config,
+        "--as-of",
+        "2025-09-01",
+        "--audience",
+        "analyst",
+        "--format",
+        "html,docx,pdf,json",
+        "--out",
+        root / "out",
+    )
     assert result.returncode == 0, result.stderr
     stem = root / "out" / "testbrief_analyst_2025-08-25_2025-08-31"
     data = json.loads(stem.with_suffix(".json").read_text(encoding="utf-8"))
@@ -393,16 +412,15 @@ def test_docx_flags_a_conflicting_key_point(conflicting_key_point):
     point = conflicting_key_point["point"]
     paragraphs = conflicting_key_point["docx"].paragraphs
     start = next(i for i, p in enumerate(paragraphs) if p.text == "Key points")
-    bullet = next(p for p in paragraphs[start + 1:] if point["text"] in p.text)
+    bullet = next(p for p in paragraphs[start + 1 :] if point["text"] in p.text)
     assert f"Conflicting figures: {point['note']}" in bullet.text
 
 
 def test_html_and_pdf_flag_a_conflicting_key_point_as_the_docx_does(conflicting_key_point):
     point = conflicting_key_point["point"]
     note = f"Conflicting figures: {point['note']}"
-    key_points = flat(html.unescape(re.sub(r"<[^>]+>", " ", section_html(conflicting_key_point["html"],
-                                                                            "key-points"))))
+    key_points = flat(html.unescape(re.sub(r"<[^>]+>", " ", section_html(conflicting_key_point["html"], "key-points"))))
     pdf_text = squash("\n".join(conflicting_key_point["pdf"]))
-    key_points_in_pdf = pdf_text[pdf_text.index(squash("Key points")):pdf_text.index(squash("Operations"))]
+    key_points_in_pdf = pdf_text[pdf_text.index(squash("Key points")) : pdf_text.index(squash("Operations"))]
     assert flat(note) in key_points
     assert squash(note) in key_points_in_pdf

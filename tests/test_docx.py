@@ -31,8 +31,11 @@ def test_title_and_heading_styles(sample_editions, audience):
     assert paragraphs_with_style(document, "Title") == [briefing.title]
     assert document.paragraphs[0].style.name == "Title"
     key_points = ["Key points"] if briefing.key_points else []
-    assert paragraphs_with_style(document, "Heading 1") == [*key_points, *(s.title for s in briefing.sections),
-                                                            "Sources"]
+    assert paragraphs_with_style(document, "Heading 1") == [
+        *key_points,
+        *(s.title for s in briefing.sections),
+        "Sources",
+    ]
     tables = [t.title for t in briefing.tables]
     coverage = ["Coverage"] if briefing.show_coverage else []
     assert paragraphs_with_style(document, "Heading 2") == tables + coverage
@@ -53,8 +56,7 @@ def test_items_are_list_bullets(sample_editions, audience):
     for item, text in zip(items, bullets, strict=False):
         assert item.lead in text
     details = paragraphs_with_style(edition.docx, "List Bullet 2")
-    assert details == [f"{d.text} [{', '.join(str(numbers[s]) for s in d.sources)}]"
-                       for i in items for d in i.details]
+    assert details == [f"{d.text} [{', '.join(str(numbers[s]) for s in d.sources)}]" for i in items for d in i.details]
     # List Bullet is a numbered (bulleted) style in the reference document, not a plain paragraph look-alike
     style = edition.docx.styles["List Bullet"]
     assert style.element.find(qn("w:pPr")).find(qn("w:numPr")) is not None
@@ -144,9 +146,19 @@ def test_libreoffice_converts_the_docx_to_pdf(sample_editions, tmp_path):
     edition = sample_editions["analyst"]
     source = edition.paths["docx"]
     result = subprocess.run(
-        [soffice, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless", "--convert-to", "pdf",
-         "--outdir", str(tmp_path), str(source)],
-        capture_output=True, text=True, timeout=120,
+        [
+            soffice,
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     converted = tmp_path / (source.stem + ".pdf")
     assert result.returncode == 0, result.stderr

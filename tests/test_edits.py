@@ -43,8 +43,11 @@ ARTICLES = {
     "Washington is pushing to replace the Kenyan-led mission in Haiti with a larger Gang Suppression Force.\n",
 }
 # the strongest operations item (it leads the executive edition, which keeps one) and one the budget leaves out
-LEADER, BUDGETED, BOATS = "patrol in Tabarre came under gunfire", "stormed a gang hideout in Delmas", \
-    "Two coast guard boats were delivered"
+LEADER, BUDGETED, BOATS = (
+    "patrol in Tabarre came under gunfire",
+    "stormed a gang hideout in Delmas",
+    "Two coast guard boats were delivered",
+)
 NEW_BOATS = "Two patrol boats reached the Haitian coast guard on Wednesday, port officials said."
 NOTE = "Figures checked against the port authority's log & the ministry."
 
@@ -75,8 +78,10 @@ def cited_paths(data: dict, item: dict) -> list[str]:
 def make_project(root: Path, **executive: object) -> Path:
     for name, text in ARTICLES.items():
         write(root / "corpus" / name, text)
-    return write(root / "brief.yaml", run_config_text(window=WINDOW, formats="[json, html]",
-                                                      executive=executive or {"max_items": 1}))
+    return write(
+        root / "brief.yaml",
+        run_config_text(window=WINDOW, formats="[json, html]", executive=executive or {"max_items": 1}),
+    )
 
 
 def build(config: Path, out: Path, *args: str | Path):
@@ -109,8 +114,10 @@ def baseline(tmp_path_factory):
 def edited(baseline):
     """Built with an edits file pinning Tabarre, dropping Kenscoff, rewording the boats and adding a note."""
     root, config, _, _, ids = baseline
-    edits = write(root / "editor.yaml", f"note: \"{NOTE}\"\npin: [{ids[BUDGETED]}]\ndrop: [{ids[LEADER]}]\n"
-                                        f"replace:\n  {ids[BOATS]}: \"{NEW_BOATS}\"\n")
+    edits = write(
+        root / "editor.yaml",
+        f'note: "{NOTE}"\npin: [{ids[BUDGETED]}]\ndrop: [{ids[LEADER]}]\nreplace:\n  {ids[BOATS]}: "{NEW_BOATS}"\n',
+    )
     result = build(config, root / "edited", "--edits", edits)
     return root / "edited", result
 
@@ -210,8 +217,10 @@ def test_no_edits_means_no_note_and_nothing_edited(baseline):
 
 def test_stale_override_warns_naming_the_file_and_id_and_the_build_succeeds(baseline, tmp_path):
     _, config, _, _, ids = baseline
-    edits = write(tmp_path / "stale.yaml", f"pin: [operations-0000000000]\ndrop: [{ids[LEADER]}]\n"
-                                           "replace: {nations-ffffffffff: Something else.}\n")
+    edits = write(
+        tmp_path / "stale.yaml",
+        f"pin: [operations-0000000000]\ndrop: [{ids[LEADER]}]\nreplace: {{nations-ffffffffff: Something else.}}\n",
+    )
     out = tmp_path / "out"
     result = build(config, out, "--edits", edits)
     warnings = [line for line in result.stderr.splitlines() if line.startswith("briefgen: warning:")]
@@ -228,8 +237,10 @@ def test_config_edits_key_applies_and_the_flag_wins(baseline, tmp_path):
     for name, text in ARTICLES.items():
         write(tmp_path / "corpus" / name, text)
     write(tmp_path / "edits" / "desk.yaml", f"note: From the config.\ndrop: [{ids[LEADER]}]\n")
-    config = write(tmp_path / "brief.yaml", run_config_text(window=WINDOW, formats="[json, html]",
-                                                            extra="edits: edits/desk.yaml\n"))
+    config = write(
+        tmp_path / "brief.yaml",
+        run_config_text(window=WINDOW, formats="[json, html]", extra="edits: edits/desk.yaml\n"),
+    )
     build(config, tmp_path / "a")
     data = edition(tmp_path / "a", "analyst")
     assert data["editor_note"] == "From the config."
@@ -244,8 +255,10 @@ def test_config_edits_key_applies_and_the_flag_wins(baseline, tmp_path):
 
 def test_run_accepts_edits_and_records_them_in_the_manifest(baseline, tmp_path):
     _, config, _, _, ids = baseline
-    edits = write(tmp_path / "run-edits.yaml", f"note: \"{NOTE}\"\npin: [{ids[BUDGETED]}, operations-0000000000]\n"
-                                               f"replace:\n  {ids[BOATS]}: \"{NEW_BOATS}\"\n")
+    edits = write(
+        tmp_path / "run-edits.yaml",
+        f'note: "{NOTE}"\npin: [{ids[BUDGETED]}, operations-0000000000]\nreplace:\n  {ids[BOATS]}: "{NEW_BOATS}"\n',
+    )
     out = tmp_path / "out"
     result = run_cli("run", "--config", config, "--as-of", "2025-09-01", "--out", out, "--edits", edits)
     assert result.returncode == 0, result.stderr
@@ -283,8 +296,9 @@ def test_malformed_edits_file_is_a_config_error_listing_every_problem(baseline, 
 def test_missing_or_non_mapping_edits_file_is_a_config_error(baseline, tmp_path):
     _, config, _, _, _ = baseline
     out = tmp_path / "out"
-    missing = run_cli("run", "--config", config, "--as-of", "2025-09-01", "--out", out,
-                      "--edits", tmp_path / "nope.yaml")
+    missing = run_cli(
+        "run", "--config", config, "--as-of", "2025-09-01", "--out", out, "--edits", tmp_path / "nope.yaml"
+    )
     assert missing.returncode == 2
     assert missing.stderr.splitlines() == [f"briefgen: error: {tmp_path / 'nope.yaml'}: file not found"]
     listed = write(tmp_path / "list.yaml", "- operations-0000000000\n")

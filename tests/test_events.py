@@ -41,7 +41,7 @@ def check_evidence(edition: dict, texts: dict[str, str]) -> int:
                 assert [e["source"] for e in said["evidence"]] == said["sources"], said["text"]
                 for evidence in said["evidence"]:
                     text = texts[keys[evidence["source"]]]
-                    assert text[evidence["start"]:evidence["end"]] == evidence["quote"]
+                    assert text[evidence["start"] : evidence["end"]] == evidence["quote"]
                     checked += 1
             for detail in item["details"]:
                 assert detail["evidence"][0]["quote"].endswith(detail["text"][1:]), detail["text"]
@@ -51,8 +51,7 @@ def check_evidence(edition: dict, texts: dict[str, str]) -> int:
 def build_json(config: Path, out: Path, *args: str) -> dict[str, dict]:
     result = run_cli("build", "--config", config, "--format", "json", "--out", out, *args)
     assert result.returncode == 0, result.stderr
-    return {json.loads(Path(p).read_text())["audience"]: json.loads(Path(p).read_text())
-            for p in result.stdout.split()}
+    return {json.loads(Path(p).read_text())["audience"]: json.loads(Path(p).read_text()) for p in result.stdout.split()}
 
 
 @pytest.fixture(scope="module")
@@ -71,12 +70,15 @@ def test_every_quote_is_the_slice_of_its_source_at_its_offsets(sample_week, audi
     assert check_evidence(sample_week[audience], documents_of(ROOT / "samples" / "corpus")) >= 10
 
 
-@pytest.mark.parametrize(("section", "event"), [
-    ("operations", r"T[ée]lcos"),
-    ("equipment", r"MaxxPro"),
-    ("nations", r"75 Guatemalan"),
-    ("outlook", r"draft resolution"),
-])
+@pytest.mark.parametrize(
+    ("section", "event"),
+    [
+        ("operations", r"T[ée]lcos"),
+        ("equipment", r"MaxxPro"),
+        ("nations", r"75 Guatemalan"),
+        ("outlook", r"draft resolution"),
+    ],
+)
 def test_the_sample_week_states_each_event_once(sample_week, section, event):
     """The Télcos recapture, the MaxxPro delivery, the Guatemalan rotation and the US-Panama draft: each
     is one item, its other reports cited by it or shown as its details."""
@@ -97,18 +99,23 @@ def test_the_analyst_edition_shows_details_and_the_executive_the_lead_alone(samp
 def test_the_planted_maxxpro_conflict_lists_each_figure_with_its_sources(sample_week):
     item = next(i for s in sample_week["analyst"]["sections"] for i in s["items"] if "MaxxPro" in i["lead"])
     assert item["conflict"]
-    given = {(f["value"].lower(), tuple(f["sources"])) for f in item["figures"] if "MaxxPro" in f["quantity"]
-             or "vehicle" in f["quantity"]}
+    given = {
+        (f["value"].lower(), tuple(f["sources"]))
+        for f in item["figures"]
+        if "MaxxPro" in f["quantity"] or "vehicle" in f["quantity"]
+    }
     assert {value for value, _ in given} >= {"eight", "10"}
     assert len({sources for _, sources in given}) >= 2, "each figure with its own sources"
 
 
 def test_a_count_of_another_nation_in_the_same_article_is_no_conflict(tmp_path):
-    files = {"a.txt": "date 2025-08-26\nContingents in Haiti\n\n"
-             "Nearly 1,000 Kenyan police officers serve in the MSS mission in Haiti.\n\n"
-             "Belize, which has two officers with the MSS in Haiti, said it would keep them there.\n",
-             "b.txt": "date 2025-08-27\nKenya in Haiti\n\n"
-             "Kenya has nearly 1,000 police officers with the MSS mission in Haiti, the mission said.\n"}
+    files = {
+        "a.txt": "date 2025-08-26\nContingents in Haiti\n\n"
+        "Nearly 1,000 Kenyan police officers serve in the MSS mission in Haiti.\n\n"
+        "Belize, which has two officers with the MSS in Haiti, said it would keep them there.\n",
+        "b.txt": "date 2025-08-27\nKenya in Haiti\n\n"
+        "Kenya has nearly 1,000 police officers with the MSS mission in Haiti, the mission said.\n",
+    }
     sections, _, _, _ = compose_inline(tmp_path, files, "analyst")
     assert not any(item.conflict for section in sections for item in section.items)
 
@@ -116,8 +123,18 @@ def test_a_count_of_another_nation_in_the_same_article_is_no_conflict(tmp_path):
 @pytest.mark.skipif(not SOMALIA.exists(), reason="the development corpora sit beside the project")
 def test_the_ras_kamboni_figures_conflict_on_the_somalia_set(tmp_path):
     """300 soldiers in one outlet, 600 in another, in sentences naming different places: one event, flagged."""
-    edition = build_json(ROOT / "config" / "somalia.yaml", tmp_path, "--corpus", SOMALIA / "corpus",
-                         "--from", "2024-12-01", "--to", "2024-12-31", "--audience", "analyst")["analyst"]
+    edition = build_json(
+        ROOT / "config" / "somalia.yaml",
+        tmp_path,
+        "--corpus",
+        SOMALIA / "corpus",
+        "--from",
+        "2024-12-01",
+        "--to",
+        "2024-12-31",
+        "--audience",
+        "analyst",
+    )["analyst"]
     ras_kamboni = [i for s in edition["sections"] for i in s["items"] if "Ras Kamboni" in i["text"]]
     assert len(ras_kamboni) == 1
     item = ras_kamboni[0]
@@ -128,8 +145,10 @@ def test_the_ras_kamboni_figures_conflict_on_the_somalia_set(tmp_path):
 
 
 @pytest.mark.skipif(not SOMALIA.exists(), reason="the development corpora sit beside the project")
-@pytest.mark.parametrize(("name", "window"), [("haiti-2024-oct-jan", ("2024-11-16", "2024-12-15")),
-                                              ("haiti-2025-mar-jul", ("2025-06-01", "2025-06-30"))])
+@pytest.mark.parametrize(
+    ("name", "window"),
+    [("haiti-2024-oct-jan", ("2024-11-16", "2024-12-15")), ("haiti-2025-mar-jul", ("2025-06-01", "2025-06-30"))],
+)
 def test_every_quote_of_a_development_build_is_its_source_slice(tmp_path, name, window):
     corpus = SHARED / "eval" / "dev" / name / "corpus"
     editions = build_json(SAMPLE_CONFIG, tmp_path, "--corpus", corpus, "--from", window[0], "--to", window[1])
@@ -146,8 +165,9 @@ def check_tables(edition: dict) -> int:
         dated = [n for n, column in enumerate(table["columns"]) if column == "Date"]
         for row in table["rows"]:
             item = items[row["item"]]
-            evidence = " ".join(" ".join(e["quote"] for said in (item, *item["details"])
-                                         for e in said["evidence"]).lower().split())
+            evidence = " ".join(
+                " ".join(e["quote"] for said in (item, *item["details"]) for e in said["evidence"]).lower().split()
+            )
             for n, cell in enumerate(row["cells"]):
                 if n in dated or cell == "—":
                     continue
@@ -162,24 +182,42 @@ def test_every_table_cell_of_the_sample_week_is_stated_by_its_evidence(sample_we
 
 
 @pytest.mark.skipif(not SOMALIA.exists(), reason="the development corpora sit beside the project")
-@pytest.mark.parametrize(("name", "config"), [("haiti-2024-oct-jan", SAMPLE_CONFIG),
-                                              ("haiti-2025-mar-jul", SAMPLE_CONFIG),
-                                              ("somalia-2024-2025", ROOT / "config" / "somalia.yaml")])
+@pytest.mark.parametrize(
+    ("name", "config"),
+    [
+        ("haiti-2024-oct-jan", SAMPLE_CONFIG),
+        ("haiti-2025-mar-jul", SAMPLE_CONFIG),
+        ("somalia-2024-2025", ROOT / "config" / "somalia.yaml"),
+    ],
+)
 def test_every_table_cell_of_a_development_build_is_stated_by_its_evidence(tmp_path, name, config):
     corpus = SHARED / "eval" / "dev" / name / "corpus"
-    edition = build_json(config, tmp_path, "--corpus", corpus, "--from", "2024-08-01", "--to", "2025-07-31",
-                         "--audience", "analyst")["analyst"]
+    edition = build_json(
+        config, tmp_path, "--corpus", corpus, "--from", "2024-08-01", "--to", "2025-07-31", "--audience", "analyst"
+    )["analyst"]
     assert check_tables(edition) >= 5
 
 
-@pytest.mark.parametrize(("sentence", "donor", "recipient"), [
-    ("France delivered four armoured vehicles to the Haitian National Police in Port-au-Prince on Saturday.",
-     "France", "Haitian National Police"),
-    ("Eight MaxxPro vehicles donated by the United States arrived in Haiti for use by the MSS on Tuesday.",
-     "United States", "MSS"),
-    ("Several MSS vehicles have been damaged by gunfire since the first Kenyan officers arrived in Haiti.",
-     None, None),
-])
+@pytest.mark.parametrize(
+    ("sentence", "donor", "recipient"),
+    [
+        (
+            "France delivered four armoured vehicles to the Haitian National Police in Port-au-Prince on Saturday.",
+            "France",
+            "Haitian National Police",
+        ),
+        (
+            "Eight MaxxPro vehicles donated by the United States arrived in Haiti for use by the MSS on Tuesday.",
+            "United States",
+            "MSS",
+        ),
+        (
+            "Several MSS vehicles have been damaged by gunfire since the first Kenyan officers arrived in Haiti.",
+            None,
+            None,
+        ),
+    ],
+)
 def test_donor_and_recipient_come_from_who_gave_what_to_whom(tmp_path, sentence, donor, recipient):
     files = {"a.txt": f"date 2025-08-26\nEquipment for Haiti\n\n{sentence}\n"}
     sections, _, _, _ = compose_inline(tmp_path, files, "analyst")
@@ -190,11 +228,11 @@ def test_donor_and_recipient_come_from_who_gave_what_to_whom(tmp_path, sentence,
 def test_a_sentence_naming_the_decision_before_it_joins_that_event_while_plans_side_by_side_stay_apart(tmp_path):
     files = {
         "vote.txt": "date 2025-08-29\nCouncil renews mission\n\n"
-                    "The UN Security Council on Thursday renewed the mandate of the MSS mission in Haiti until "
-                    "October 2026. The resolution also asks the Secretary-General for options on UN support.\n",
+        "The UN Security Council on Thursday renewed the mandate of the MSS mission in Haiti until "
+        "October 2026. The resolution also asks the Secretary-General for options on UN support.\n",
         "plans.txt": "date 2025-08-27\nUS weighs mission changes\n\n"
-                     "The United States is considering shifting the leadership of the MSS mission in Haiti to "
-                     "another country. Washington is also pushing to double the size of the foreign force in Haiti.\n",
+        "The United States is considering shifting the leadership of the MSS mission in Haiti to "
+        "another country. Washington is also pushing to double the size of the foreign force in Haiti.\n",
     }
     sections, _, _, _ = compose_inline(tmp_path, files, "analyst")
     outlook = next(s for s in sections if s.id == "outlook").items

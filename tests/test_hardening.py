@@ -42,6 +42,7 @@ def project(tmp_path: Path) -> Path:
 
 # --- outside data: the config, the edits file and the DOCX reference are read from where they are said to be --
 
+
 def test_a_docx_reference_outside_the_template_folders_is_refused(project):
     secret = write(project / "secret" / "letterhead.docx", b"PK not read")
     for reference in (str(secret), "../secret/letterhead.docx"):
@@ -85,6 +86,7 @@ def test_an_edits_file_that_is_a_device_is_refused_at_once(project):
 
 # --- every string a writer lays out is cleaned like article text -----------------------------------------------
 
+
 def docx_text(path: Path) -> str:
     with zipfile.ZipFile(path) as docx:
         return docx.read("word/document.xml").decode("utf-8")
@@ -106,8 +108,11 @@ def test_an_edits_note_and_rewording_with_control_characters_are_cleaned(project
     config = write_config(project)
     first = build(config, project)
     item = json.loads(next((project / "out").glob("*.json")).read_text(encoding="utf-8"))["sections"][0]["items"][0]
-    edits = write(project / "edits.yaml", f'note: "Checked\\x0b by\\x00 the desk"\nreplace:\n  {item["id"]}: '
-                                          f'"Police raided\\x1f a base\\ud800 in Delmas."\n')
+    edits = write(
+        project / "edits.yaml",
+        f'note: "Checked\\x0b by\\x00 the desk"\nreplace:\n  {item["id"]}: '
+        f'"Police raided\\x1f a base\\ud800 in Delmas."\n',
+    )
     proc = build(config, project, "--edits", edits, formats="json,docx")
     assert first.returncode == proc.returncode == 0, proc.stderr
     briefing = json.loads(next((project / "out").glob("*.json")).read_text(encoding="utf-8"))
@@ -121,8 +126,12 @@ def test_a_section_title_with_dollar_signs_is_charted_as_plain_text(project):
     text = text.replace("{id: operations, title: Operations}", "{id: operations, title: 'Cost $x^{2$ and $\\frac'}")
     config = write(project / "brief.yaml", text)
     for day in (27, 29):  # a chart needs three dated items
-        write(project / "corpus" / f"ops-{day}.txt", OPS_TXT.replace("2025-08-26", f"2025-08-{day}")
-              .replace("Delmas", "Cité Soleil" if day == 27 else "Croix-des-Bouquets"))
+        write(
+            project / "corpus" / f"ops-{day}.txt",
+            OPS_TXT.replace("2025-08-26", f"2025-08-{day}").replace(
+                "Delmas", "Cité Soleil" if day == 27 else "Croix-des-Bouquets"
+            ),
+        )
     proc = build(config, project, "--audience", "executive", formats="html,docx")
     assert proc.returncode == 0, proc.stderr  # mathtext would have failed on the unbalanced "$x^{2$"
     html = next((project / "out").glob("*.html")).read_text(encoding="utf-8")
@@ -131,11 +140,15 @@ def test_a_section_title_with_dollar_signs_is_charted_as_plain_text(project):
 
 # --- bounds on what a renderer lays out ----------------------------------------------------------------------
 
+
 @pytest.mark.heavy
 def test_a_run_of_text_without_break_is_split_and_every_format_is_written(project):
     for name, day, place, run in (("cjk.txt", 28, "Tabarre", "漢" * 3000), ("dashes.txt", 29, "Cabaret", "a-" * 2000)):
-        write(project / "corpus" / name, f"date 2025-08-{day} MSS officers and Haitian police raided a gang base in "
-                                          f"{place} and arrested nine suspects {run}.\n")
+        write(
+            project / "corpus" / name,
+            f"date 2025-08-{day} MSS officers and Haitian police raided a gang base in "
+            f"{place} and arrested nine suspects {run}.\n",
+        )
     config = write_config(project)
     proc = build(config, project, "--audience", "analyst", formats="json,pdf,docx,html")
     assert proc.returncode == 0, proc.stderr
@@ -145,8 +158,11 @@ def test_a_run_of_text_without_break_is_split_and_every_format_is_written(projec
 
 
 def test_a_title_of_a_million_characters_is_capped(project):
-    article = {"title": "Haiti " * 200_000, "published": "2025-08-28",
-               "text": "MSS officers and Haitian police raided a gang base in Tabarre and arrested nine suspects."}
+    article = {
+        "title": "Haiti " * 200_000,
+        "published": "2025-08-28",
+        "text": "MSS officers and Haitian police raided a gang base in Tabarre and arrested nine suspects.",
+    }
     write(project / "corpus" / "long-title.jsonl", json.dumps(article) + "\n")
     config = write_config(project)
     proc = build(config, project, "--audience", "analyst")
@@ -157,7 +173,9 @@ def test_a_title_of_a_million_characters_is_capped(project):
 
 
 def test_a_long_rewording_counts_in_the_word_budget(project):
-    config = write(project / "brief.yaml", config_text().replace("    max_items: 25", "    max_items: 25\n    max_words: 60"))
+    config = write(
+        project / "brief.yaml", config_text().replace("    max_items: 25", "    max_items: 25\n    max_words: 60")
+    )
     first = build(config, project, "--audience", "analyst")
     assert first.returncode == 0, first.stderr
     items = json.loads(next((project / "out").glob("*.json")).read_text(encoding="utf-8"))["sections"][0]["items"]
@@ -181,14 +199,21 @@ def test_wait_must_be_a_finite_number_of_seconds(project, wait):
 
 # --- output plumbing -------------------------------------------------------------------------------------------
 
+
 def test_a_closed_pipe_ends_quietly(project):
     for name in range(300):  # more rows than a pipe buffer holds, so the write meets the closed pipe
         write(project / "corpus" / f"more-{name:03}.txt", OPS_TXT.replace("six", f"{name} more"))
     config = write_config(project)
     for command in ("sources", "check"):
-        proc = subprocess.run(f"{sys.executable} -m briefgen {command} --config {config} {' '.join(WINDOW)} "
-                              "| head -c 10 >/dev/null; echo ${PIPESTATUS[0]}",
-                              shell=True, executable="/bin/bash", capture_output=True, text=True, cwd=ROOT)
+        proc = subprocess.run(
+            f"{sys.executable} -m briefgen {command} --config {config} {' '.join(WINDOW)} "
+            "| head -c 10 >/dev/null; echo ${PIPESTATUS[0]}",
+            shell=True,
+            executable="/bin/bash",
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
         assert proc.stdout.strip() == "0", proc.stderr
         assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
 
@@ -198,8 +223,12 @@ def test_output_is_encoded_whatever_the_locale(project, encoding):
     write(project / "corpus" / "dash—ü.txt", OPS_TXT.replace("six", "seven"))
     config = write_config(project)
     env = {**os.environ, "PYTHONIOENCODING": encoding, "LC_ALL": "C"}
-    proc = subprocess.run([sys.executable, "-m", "briefgen", "sources", "--config", str(config), *WINDOW],
-                          cwd=ROOT, capture_output=True, env=env)
+    proc = subprocess.run(
+        [sys.executable, "-m", "briefgen", "sources", "--config", str(config), *WINDOW],
+        cwd=ROOT,
+        capture_output=True,
+        env=env,
+    )
     assert proc.returncode == 0, proc.stderr
     assert b"Traceback" not in proc.stderr
     assert b"dash\\u2014" in proc.stdout
@@ -218,6 +247,7 @@ def test_a_file_name_with_a_newline_cannot_forge_a_row_or_an_error(project):
 
 # --- check finds every path that is missing --------------------------------------------------------------------
 
+
 def test_check_reports_a_missing_templates_dir(project):
     config = write(project / "brief.yaml", config_text(extra="templates_dir: no-such-folder"))
     for command in ("check", "build"):  # a build does not fall back to the built-in templates either
@@ -228,8 +258,10 @@ def test_check_reports_a_missing_templates_dir(project):
 
 def test_check_reports_every_missing_path_at_once(project):
     write(project / "out-file", "a file where the output folder should be")
-    config = write(project / "brief.yaml", config_text(extra="docx_reference: house.docx")
-                   .replace("output_dir: out", "output_dir: out-file"))
+    config = write(
+        project / "brief.yaml",
+        config_text(extra="docx_reference: house.docx").replace("output_dir: out", "output_dir: out-file"),
+    )
     proc = run_cli("check", "--config", config, "--corpus", project / "no-corpus", *WINDOW)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     errors = [line for line in proc.stderr.splitlines() if line.startswith("briefgen: error:")]
@@ -241,9 +273,11 @@ def test_check_reports_every_missing_path_at_once(project):
 
 # --- a document that breaks the summariser is skipped, not the run -------------------------------------------
 
+
 def test_an_article_that_breaks_extraction_is_skipped_with_a_warning(project, monkeypatch):
     from briefgen.cli import build_request
     from briefgen.pipeline import build as build_in_process
+
     extract = importlib.import_module("briefgen.summarise.extract")  # the module: the package exports a function
 
     config = write_config(project)
@@ -255,11 +289,13 @@ def test_an_article_that_breaks_extraction_is_skipped_with_a_warning(project, mo
         return real(document)
 
     monkeypatch.setattr(extract, "candidates", breaks_on_the_delivery_story)
-    request = build_request(config, date_from="2025-08-25", date_to="2025-08-31", formats="json",
-                            out=str(project / "out"))
+    request = build_request(
+        config, date_from="2025-08-25", date_to="2025-08-31", formats="json", out=str(project / "out")
+    )
     result = build_in_process(request)
     assert [str(d) for d in result.diagnostics if d.path == "equipment.md"] == [
-        "equipment.md: unexpected RecursionError: maximum recursion depth exceeded while extracting; skipped"]
+        "equipment.md: unexpected RecursionError: maximum recursion depth exceeded while extracting; skipped"
+    ]
     briefing = json.loads(result.written[0].read_text(encoding="utf-8"))
     cited = {s["path"] for s in briefing["sources"]}
     assert "equipment.md" not in cited and "ops.txt" in cited

@@ -27,8 +27,11 @@ WEEK1_ARTICLES = {
 # in near-identical words; the rest is new.
 REPEATED = "Two coast guard boats were delivered to the MSS mission at the port of Port-au-Prince"
 REWORDED = "El Salvador has deployed a medical contingent of twelve nurses"
-NEW_FACTS = ("cleared barricades on the road to Kenscoff", "Guatemala pledged forty soldiers",
-             "vote in October on renewing")
+NEW_FACTS = (
+    "cleared barricades on the road to Kenscoff",
+    "Guatemala pledged forty soldiers",
+    "vote in October on renewing",
+)
 WEEK2_ARTICLES = {
     "w2-boats-again.txt": "date 2025-08-26\n"
     "Two coast guard boats were delivered to the MSS mission at the port of Port-au-Prince for coastal "
@@ -57,9 +60,13 @@ def run_week(config, out, week):
     result = run_cli("run", "--config", config, "--as-of", AS_OF[week], "--out", out)
     assert result.returncode == 0, result.stderr
     folder = out / "testbrief" / week
-    return {audience: (json.loads((folder / f"{audience}.json").read_text(encoding="utf-8")),
-                       (folder / f"{audience}.html").read_text(encoding="utf-8"))
-            for audience in ("analyst", "executive")}
+    return {
+        audience: (
+            json.loads((folder / f"{audience}.json").read_text(encoding="utf-8")),
+            (folder / f"{audience}.html").read_text(encoding="utf-8"),
+        )
+        for audience in ("analyst", "executive")
+    }
 
 
 @pytest.fixture(scope="module")
@@ -108,8 +115,9 @@ def test_week_two_flags_exactly_the_items_not_seen_before(two_weeks, audience):
 def test_new_summary_counts_the_new_items(two_weeks, audience):
     _, _, _, week2, _ = two_weeks
     data, page = week2[audience]
-    match = re.fullmatch(r"(\d+) of (\d+) items are new since the briefing of 2025-08-18 to 2025-08-24\.",
-                         data["new_summary"])
+    match = re.fullmatch(
+        r"(\d+) of (\d+) items are new since the briefing of 2025-08-18 to 2025-08-24\.", data["new_summary"]
+    )
     assert match, data["new_summary"]
     assert int(match[1]) == sum(bool(i.get("new")) for i in items(data)) == len(NEW_FACTS)
     assert int(match[2]) == len(items(data))
@@ -129,7 +137,8 @@ def test_rerunning_week_two_keeps_the_same_flags_and_summary(two_weeks):
     for audience in ("analyst", "executive"):
         before, after = week2[audience][0], week2_again[audience][0]
         assert [(i["id"], i.get("new", False)) for i in items(before)] == [
-            (i["id"], i.get("new", False)) for i in items(after)]
+            (i["id"], i.get("new", False)) for i in items(after)
+        ]
         assert before["new_summary"] == after["new_summary"]
         assert html_badges(week2[audience][1]) == html_badges(week2_again[audience][1])
 
@@ -144,11 +153,16 @@ def test_history_file_keeps_every_run_and_its_items_with_new_flags(two_weeks):
         (3, "succeeded", "2025-08-25", "2025-09-01"),
     ]
     for run_id, editions in ((1, week1), (2, week2), (3, week2_again)):
-        stored = {(row["audience"], row["item_id"]): (row["section"], row["text"], bool(row["is_new"]))
-                  for row in history_items(db, run_id)}
-        expected = {(audience, item["id"]): (section["id"], item["text"], bool(item.get("new")))
-                    for audience, (data, _) in editions.items()
-                    for section in data["sections"] for item in section["items"]}
+        stored = {
+            (row["audience"], row["item_id"]): (row["section"], row["text"], bool(row["is_new"]))
+            for row in history_items(db, run_id)
+        }
+        expected = {
+            (audience, item["id"]): (section["id"], item["text"], bool(item.get("new")))
+            for audience, (data, _) in editions.items()
+            for section in data["sections"]
+            for item in section["items"]
+        }
         assert stored == expected, run_id
 
 
@@ -176,9 +190,12 @@ def test_rerunning_an_earlier_week_does_not_compare_it_with_a_later_one(two_week
 def test_a_new_operation_worded_like_last_week_s_is_still_new(tmp_path):
     for name, text in WEEK1_ARTICLES.items():
         write(tmp_path / "corpus" / name, text)
-    write(tmp_path / "corpus" / "w2-raid.txt", "date 2025-08-29\n"
-          "Haitian police and MSS officers stormed a gang hideout in Cabaret before dawn and arrested nine "
-          "suspects.\n")
+    write(
+        tmp_path / "corpus" / "w2-raid.txt",
+        "date 2025-08-29\n"
+        "Haitian police and MSS officers stormed a gang hideout in Cabaret before dawn and arrested nine "
+        "suspects.\n",
+    )
     config = write(tmp_path / "brief.yaml", run_config_text(formats="[json, html]"))
     out = tmp_path / "out"
     run_week(config, out, WEEK1)

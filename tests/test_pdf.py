@@ -142,8 +142,19 @@ def pdfa(tmp_path_factory):
     root = tmp_path_factory.mktemp("pdfa")
     write_corpus(root / "corpus")
     config = write_config(root, extra='marking: "PDFA TEST"\npdf_variant: pdf/a-3b\n')
-    result = run_cli("build", "--config", config, "--as-of", "2025-09-01", "--audience", "executive",
-                     "--format", "pdf", "--out", root / "out")
+    result = run_cli(
+        "build",
+        "--config",
+        config,
+        "--as-of",
+        "2025-09-01",
+        "--audience",
+        "executive",
+        "--format",
+        "pdf",
+        "--out",
+        root / "out",
+    )
     assert result.returncode == 0, result.stderr
     return root / "out" / "testbrief_executive_2025-08-25_2025-08-31.pdf"
 

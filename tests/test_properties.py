@@ -26,17 +26,39 @@ from briefgen.select import resolve_window
 from briefgen.summarise.segment import split_sentences
 
 SUFFIXES = [".txt", ".md", ".html", ".jsonl", ".rss", ".atom"]
-TAGS = ["p", "div", "article", "script", "style", "table", "td", "a", "img", "iframe", "h1", "title", "meta",
-        "item", "entry", "description", "pubDate", "![CDATA[", "!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]"]
+TAGS = [
+    "p",
+    "div",
+    "article",
+    "script",
+    "style",
+    "table",
+    "td",
+    "a",
+    "img",
+    "iframe",
+    "h1",
+    "title",
+    "meta",
+    "item",
+    "entry",
+    "description",
+    "pubDate",
+    "![CDATA[",
+    "!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]",
+]
 words = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=40)
-markup = st.lists(st.one_of(
-    words,
-    st.sampled_from(TAGS).map(lambda tag: f"<{tag}>"),
-    st.sampled_from(TAGS).map(lambda tag: f"</{tag}>"),
-    st.just('<meta property="article:published_time" content="2025-08-27">'),
-    st.just("---\ntitle: [x\n---\n"),
-    st.just('{"title": "t", "published": "2025-08-27", "text": "MSS Haiti PNH"}\n'),
-), max_size=30).map("".join)
+markup = st.lists(
+    st.one_of(
+        words,
+        st.sampled_from(TAGS).map(lambda tag: f"<{tag}>"),
+        st.sampled_from(TAGS).map(lambda tag: f"</{tag}>"),
+        st.just('<meta property="article:published_time" content="2025-08-27">'),
+        st.just("---\ntitle: [x\n---\n"),
+        st.just('{"title": "t", "published": "2025-08-27", "text": "MSS Haiti PNH"}\n'),
+    ),
+    max_size=30,
+).map("".join)
 payloads = st.one_of(
     st.binary(max_size=2000),
     words.map(lambda text: text.encode("utf-8")),
@@ -63,10 +85,13 @@ def test_a_whole_build_with_a_random_article_writes_files_that_open(suffix, payl
         folder = Path(scratch)
         write_corpus(folder / "corpus")
         write(folder / "corpus" / f"random{suffix}", payload)
-        write(folder / "corpus" / "random-text.txt",
-              f"date 2025-08-27 The MSS mission in Haiti and the PNH said: {text}".encode())
-        request = build_request(write_config(folder), corpus=str(folder / "corpus"), out=str(folder / "out"),
-                                audiences=["executive"])
+        write(
+            folder / "corpus" / "random-text.txt",
+            f"date 2025-08-27 The MSS mission in Haiti and the PNH said: {text}".encode(),
+        )
+        request = build_request(
+            write_config(folder), corpus=str(folder / "corpus"), out=str(folder / "out"), audiences=["executive"]
+        )
         result = build(request)  # the good corpus beside the random article always makes a briefing
         assert sorted(path.suffix for path in result.written) == [".docx", ".html", ".json", ".pdf"]
         for path in result.written:
@@ -86,9 +111,46 @@ def test_a_whole_build_with_a_random_article_writes_files_that_open(suffix, payl
 TEXT_SETTINGS = settings(max_examples=300, deadline=None)
 # What the splitter turns on: ends, runs of them, closing quotes, abbreviations and initialisms, capitals and
 # digits after a stop, paragraph breaks and other white space.
-SENTENCE_PIECES = [".", "!", "?", "...", "?!", ". ", "! ", "? ", '." ', ".” ", ".) ", "] ", "\n", "\n\n", "\n\n\n",
-                   " ", "  ", "\t", "\u00a0", "\u2028", "Police ", "the ", "MSS ", "Gen. ", "Dr. ", "U.S. ", "U.N. ",
-                   "No. ", "Aug. ", "a. ", "Haiti", "12 ", "3.5 ", '"Yes', "“Quote", "(Kenya", "É", "ß"]
+SENTENCE_PIECES = [
+    ".",
+    "!",
+    "?",
+    "...",
+    "?!",
+    ". ",
+    "! ",
+    "? ",
+    '." ',
+    ".” ",
+    ".) ",
+    "] ",
+    "\n",
+    "\n\n",
+    "\n\n\n",
+    " ",
+    "  ",
+    "\t",
+    "\u00a0",
+    "\u2028",
+    "Police ",
+    "the ",
+    "MSS ",
+    "Gen. ",
+    "Dr. ",
+    "U.S. ",
+    "U.N. ",
+    "No. ",
+    "Aug. ",
+    "a. ",
+    "Haiti",
+    "12 ",
+    "3.5 ",
+    '"Yes',
+    "“Quote",
+    "(Kenya",
+    "É",
+    "ß",
+]
 sentence_texts = st.lists(st.one_of(st.sampled_from(SENTENCE_PIECES), st.text(max_size=6)), max_size=40).map("".join)
 
 
@@ -97,9 +159,9 @@ sentence_texts = st.lists(st.one_of(st.sampled_from(SENTENCE_PIECES), st.text(ma
 def test_each_sentence_is_the_slice_of_the_text_at_its_offsets_in_order(text):
     sentences = split_sentences(text)
     for sentence in sentences:
-        assert text[sentence.start:sentence.end] == sentence.text
+        assert text[sentence.start : sentence.end] == sentence.text
         assert sentence.text and sentence.text == sentence.text.strip()
-        assert sentence.paragraph == text[:sentence.start].count("\n\n")  # paragraphs end at a blank line
+        assert sentence.paragraph == text[: sentence.start].count("\n\n")  # paragraphs end at a blank line
     for before, after in itertools.pairwise(sentences):
         assert before.end <= after.start, (before, after)
     # nothing lost, nothing said twice: the sentences hold every character of the text but its white space
@@ -108,9 +170,42 @@ def test_each_sentence_is_the_slice_of_the_text_at_its_offsets_in_order(text):
 
 # --- dates in text: briefgen.dates.find_dates ----------------------------------------------------------------
 
-DATE_PIECES = ["Monday", "tue.", "Sept.", "August", "may", "Dec", "the ", "of ", "on ", "last ", "since ", "by ",
-               "yesterday", "Today", "New Year's Day", "christmas day", "2025", "1999", "2025-08-26", "2025-02-30",
-               "2300-01-01", "31", "3rd", "21st", "0", "9", ",", ".", "-", "%", " percent", " ", "  ", "\n"]
+DATE_PIECES = [
+    "Monday",
+    "tue.",
+    "Sept.",
+    "August",
+    "may",
+    "Dec",
+    "the ",
+    "of ",
+    "on ",
+    "last ",
+    "since ",
+    "by ",
+    "yesterday",
+    "Today",
+    "New Year's Day",
+    "christmas day",
+    "2025",
+    "1999",
+    "2025-08-26",
+    "2025-02-30",
+    "2300-01-01",
+    "31",
+    "3rd",
+    "21st",
+    "0",
+    "9",
+    ",",
+    ".",
+    "-",
+    "%",
+    " percent",
+    " ",
+    "  ",
+    "\n",
+]
 date_texts = st.lists(st.one_of(st.sampled_from(DATE_PIECES), st.text(max_size=4)), max_size=30).map("".join)
 references = st.dates(min_value=date(1901, 1, 1), max_value=date(2199, 12, 31))
 
@@ -121,7 +216,7 @@ def test_every_date_mention_is_the_slice_it_came_from_and_a_real_day(text, refer
     mentions = find_dates(text, reference)
     for mention in mentions:
         assert 0 <= mention.start < mention.end <= len(text)
-        assert text[mention.start:mention.end] == mention.text
+        assert text[mention.start : mention.end] == mention.text
         assert isinstance(mention.day, date)
         assert mention.precision in ("day", "month")
         if mention.precision == "month":
@@ -135,9 +230,33 @@ def test_every_date_mention_is_the_slice_it_came_from_and_a_real_day(text, refer
 
 
 # Words around an inserted date: none of them a month, a weekday, a number or "percent", which would join it.
-FILLER = st.lists(st.sampled_from(["Police", "said", "the", "mission", "in", "Haiti", "arrived", "officers", "(",
-                                   ")", ",", ".", ";", "—", "and", "Kenyan", "a", "of", "on", "news"]),
-                  max_size=8).map(" ".join)
+FILLER = st.lists(
+    st.sampled_from(
+        [
+            "Police",
+            "said",
+            "the",
+            "mission",
+            "in",
+            "Haiti",
+            "arrived",
+            "officers",
+            "(",
+            ")",
+            ",",
+            ".",
+            ";",
+            "—",
+            "and",
+            "Kenyan",
+            "a",
+            "of",
+            "on",
+            "news",
+        ]
+    ),
+    max_size=8,
+).map(" ".join)
 NAMES = {number: [name for name, n in MONTHS.items() if n == number] for number in range(1, 13)}
 WEEKDAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
@@ -158,14 +277,18 @@ def written_dates(draw) -> tuple[str, date]:
     """A day and a way news copy writes it with its year."""
     day = draw(st.dates(min_value=date(1900, 1, 1), max_value=date(2099, 12, 31)))
     month = draw(month_names(day.month))
-    form = draw(st.sampled_from([
-        f"{day:%Y-%m-%d}",
-        f"{month} {day.day}, {day.year}",
-        f"{month} {ordinal(day.day)} {day.year}",
-        f"{day.day} {month} {day.year}",
-        f"{ordinal(day.day)} of {month}, {day.year}",
-        f"{WEEKDAY_NAMES[day.weekday()]}, {month} {day.day}, {day.year}",
-    ]))
+    form = draw(
+        st.sampled_from(
+            [
+                f"{day:%Y-%m-%d}",
+                f"{month} {day.day}, {day.year}",
+                f"{month} {ordinal(day.day)} {day.year}",
+                f"{day.day} {month} {day.year}",
+                f"{ordinal(day.day)} of {month}, {day.year}",
+                f"{WEEKDAY_NAMES[day.weekday()]}, {month} {day.day}, {day.year}",
+            ]
+        )
+    )
     return form, day
 
 
@@ -194,10 +317,14 @@ def test_a_date_written_with_its_year_is_found_where_it_stands(before, written, 
 
 
 @TEXT_SETTINGS
-@given(before=FILLER, day=st.dates(min_value=date(2000, 1, 1), max_value=date(2000, 12, 31)), after=FILLER,
-       reference=references, data=st.data())
-def test_a_date_without_its_year_is_the_latest_such_day_not_after_the_reference(before, day, after, reference,
-                                                                                data):
+@given(
+    before=FILLER,
+    day=st.dates(min_value=date(2000, 1, 1), max_value=date(2000, 12, 31)),
+    after=FILLER,
+    reference=references,
+    data=st.data(),
+)
+def test_a_date_without_its_year_is_the_latest_such_day_not_after_the_reference(before, day, after, reference, data):
     month = data.draw(month_names(day.month))
     form = data.draw(st.sampled_from([f"{month} {day.day}", f"{day.day} {month}", f"{ordinal(day.day)} of {month}"]))
     text = f"{before} {form} {after}"

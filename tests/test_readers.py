@@ -150,22 +150,35 @@ def test_html_meta_date_and_page_chrome_left_out(tmp_path):
     assert doc.title == "Drones for the mission"
     assert "took delivery of four surveillance drones" in doc.text
     assert "A training course for the drone crews is planned" in doc.text
-    for chrome in ("navWordAlpha", "cookieWordBeta", "footerWordGamma", "scriptWordDelta", "trackerWordZeta",
-                   "cookies", "<p>", "<"):
+    for chrome in (
+        "navWordAlpha",
+        "cookieWordBeta",
+        "footerWordGamma",
+        "scriptWordDelta",
+        "trackerWordZeta",
+        "cookies",
+        "<p>",
+        "<",
+    ):
         assert chrome not in doc.text
     assert warnings_for(diagnostics, "drones.html") == []
 
 
 # --- .jsonl ----------------------------------------------------------------------------------------------
 
-JSONL = "\n".join([
-    '{"title": "Arrests in Delmas", "published": "2025-08-25", "url": "https://wire.example/1", '
-    '"outlet": "Wire One", "text": "Haitian police and MSS officers arrested four suspects in Delmas."}',
-    '{"title": "broken", "text": ',
-    '["a", "list", "not", "an", "object"]',
-    '{"title": "Fuel arrives", "published": "2025-08-29T12:00:00Z", '
-    '"text": "The MSS in Haiti received fuel supplies at the port of Port-au-Prince."}',
-]) + "\n"
+JSONL = (
+    "\n".join(
+        [
+            '{"title": "Arrests in Delmas", "published": "2025-08-25", "url": "https://wire.example/1", '
+            '"outlet": "Wire One", "text": "Haitian police and MSS officers arrested four suspects in Delmas."}',
+            '{"title": "broken", "text": ',
+            '["a", "list", "not", "an", "object"]',
+            '{"title": "Fuel arrives", "published": "2025-08-29T12:00:00Z", '
+            '"text": "The MSS in Haiti received fuel supplies at the port of Port-au-Prince."}',
+        ]
+    )
+    + "\n"
+)
 
 
 def test_jsonl_fields_item_index_and_bad_lines_warned_with_line_numbers(tmp_path):
@@ -286,17 +299,22 @@ def test_non_utf8_bytes_are_replaced_with_a_warning(tmp_path):
 
 
 def test_bom_and_crlf_are_parsed_like_plain_utf8(tmp_path):
-    write(tmp_path / "bom.txt",
-          b"\xef\xbb\xbfdate 2025-08-26 Haitian police and MSS crews cleared the road to Kenscoff.\r\n\r\n"
-          b"Drivers returned to the route by noon.\r\n")
-    write(tmp_path / "bom.md",
-          b"\xef\xbb\xbf---\r\ntitle: Road reopened\r\ndate: 2025-08-27\r\n---\r\n\r\n"
-          b"The **MSS** and Haitian police reopened the Kenscoff road.\r\n")
+    write(
+        tmp_path / "bom.txt",
+        b"\xef\xbb\xbfdate 2025-08-26 Haitian police and MSS crews cleared the road to Kenscoff.\r\n\r\n"
+        b"Drivers returned to the route by noon.\r\n",
+    )
+    write(
+        tmp_path / "bom.md",
+        b"\xef\xbb\xbf---\r\ntitle: Road reopened\r\ndate: 2025-08-27\r\n---\r\n\r\n"
+        b"The **MSS** and Haitian police reopened the Kenscoff road.\r\n",
+    )
     docs, diagnostics = read(tmp_path)
     txt, md = docs[("bom.txt", None)], docs[("bom.md", None)]
     assert txt.published == date(2025, 8, 26)
-    assert txt.text == ("Haitian police and MSS crews cleared the road to Kenscoff.\n\n"
-                        "Drivers returned to the route by noon.")
+    assert txt.text == (
+        "Haitian police and MSS crews cleared the road to Kenscoff.\n\nDrivers returned to the route by noon."
+    )
     assert md.title == "Road reopened"
     assert md.published == date(2025, 8, 27)
     assert md.text == "The MSS and Haitian police reopened the Kenscoff road."
@@ -330,8 +348,10 @@ def test_missing_corpus_folder_is_an_input_error(tmp_path):
 
 def test_impossible_front_matter_date_is_warned_not_fatal(tmp_path):
     # YAML would take 2024-02-30 for a timestamp and raise; it must be a warning about that file only
-    write(tmp_path / "bad-date.md",
-          "---\ntitle: Impossible day\ndate: 2024-02-30\n---\n\nHaitian police and the MSS patrolled Delmas.\n")
+    write(
+        tmp_path / "bad-date.md",
+        "---\ntitle: Impossible day\ndate: 2024-02-30\n---\n\nHaitian police and the MSS patrolled Delmas.\n",
+    )
     write(tmp_path / "good.txt", GOOD_TXT)
     docs, diagnostics = read(tmp_path)
     assert docs[("good.txt", None)].published == date(2025, 8, 26)

@@ -19,8 +19,9 @@ from conftest import SECTION_TITLES, files_under, run_cli, write, write_config, 
 from briefgen.output import write_atomically
 
 HOSTILE_TITLE = "Radios <script>alert(1)</script> for {{ 7*7 }} police"
-HOSTILE_SENTENCE = ("The MSS in Haiti received <script>alert(1)</script> twelve radios {{ 7*7 }} at the "
-                    "Port-au-Prince depot.")
+HOSTILE_SENTENCE = (
+    "The MSS in Haiti received <script>alert(1)</script> twelve radios {{ 7*7 }} at the Port-au-Prince depot."
+)
 MARKING = "TEST MARKING // INTERNAL"
 
 
@@ -32,14 +33,37 @@ def normalised(text: str) -> str:
 def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("render")
     write_corpus(root / "corpus")
-    write(root / "corpus" / "hostile.jsonl",
-          json.dumps({"title": HOSTILE_TITLE, "published": "2025-08-30", "url": "https://hostile.example/r",
-                      "text": HOSTILE_SENTENCE}) + "\n")
+    write(
+        root / "corpus" / "hostile.jsonl",
+        json.dumps(
+            {
+                "title": HOSTILE_TITLE,
+                "published": "2025-08-30",
+                "url": "https://hostile.example/r",
+                "text": HOSTILE_SENTENCE,
+            }
+        )
+        + "\n",
+    )
     config = write_config(root, extra=f'marking: "{MARKING}"\n')
     out = root / "out"
-    result = run_cli("build", "--config", config, "--from", "2025-08-25", "--to", "2025-08-31",
-                     "--as-of", "2025-09-01", "--audience", "analyst", "--format", "pdf,docx,html,json",
-                     "--out", out)
+    result = run_cli(
+        "build",
+        "--config",
+        config,
+        "--from",
+        "2025-08-25",
+        "--to",
+        "2025-08-31",
+        "--as-of",
+        "2025-09-01",
+        "--audience",
+        "analyst",
+        "--format",
+        "pdf,docx,html,json",
+        "--out",
+        out,
+    )
     assert result.returncode == 0, result.stderr
     stem = "testbrief_analyst_2025-08-25_2025-08-31"
     paths = {fmt: out / f"{stem}.{fmt}" for fmt in ("pdf", "docx", "html", "json")}
@@ -168,8 +192,23 @@ def test_written_files_get_the_usual_permissions(tmp_path):
 def test_item_ids_are_stable_across_builds(built, tmp_path):
     """A second build of the same corpus gives the same item ids (the JSON contract says so)."""
     root = built["out"].parent
-    result = run_cli("build", "--config", root / "brief.yaml", "--from", "2025-08-25", "--to", "2025-08-31",
-                     "--as-of", "2025-09-01", "--audience", "analyst", "--format", "json", "--out", tmp_path)
+    result = run_cli(
+        "build",
+        "--config",
+        root / "brief.yaml",
+        "--from",
+        "2025-08-25",
+        "--to",
+        "2025-08-31",
+        "--as-of",
+        "2025-09-01",
+        "--audience",
+        "analyst",
+        "--format",
+        "json",
+        "--out",
+        tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     again = json.loads(Path(result.stdout.strip()).read_text())
     assert [i["id"] for i in items(again)] == [i["id"] for i in items(built["data"])]

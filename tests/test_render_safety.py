@@ -61,14 +61,21 @@ Haitian police and MSS teams cleared a gang roadblock in Tabarre {DIV} and arres
 
 The Haitian National Police said the MSS mission seized ammunition {JINJA} in the operation.
 """
-HOSTILE_JSONL = json.dumps({
-    "title": f"Radios {SCRIPT} for the police {IMG} {JINJA}",
-    "published": "2025-08-29",
-    "url": JS_URL,
-    "text": (f"The MSS mission in Haiti received twelve radios {SCRIPT} delivered to the Haitian police {JINJA} "
-             f"at the Port-au-Prince depot. A donor supplied night-vision equipment {IFRAME} to the Haitian "
-             f"National Police and the mission."),
-}) + "\n"
+HOSTILE_JSONL = (
+    json.dumps(
+        {
+            "title": f"Radios {SCRIPT} for the police {IMG} {JINJA}",
+            "published": "2025-08-29",
+            "url": JS_URL,
+            "text": (
+                f"The MSS mission in Haiti received twelve radios {SCRIPT} delivered to the Haitian police {JINJA} "
+                f"at the Port-au-Prince depot. A donor supplied night-vision equipment {IFRAME} to the Haitian "
+                f"National Police and the mission."
+            ),
+        }
+    )
+    + "\n"
+)
 
 CONFIG = """\
 title: Safety briefing
@@ -87,9 +94,34 @@ audiences:
     chart: operations
     coverage: true
 """
-ALLOWED_TAGS = {"html", "head", "meta", "title", "style", "body", "div", "header", "h1", "h2", "p", "span",
-                "section", "ul", "ol", "li", "a", "figure", "img", "table", "caption", "thead", "tbody", "tr",
-                "th", "td"}
+ALLOWED_TAGS = {
+    "html",
+    "head",
+    "meta",
+    "title",
+    "style",
+    "body",
+    "div",
+    "header",
+    "h1",
+    "h2",
+    "p",
+    "span",
+    "section",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "figure",
+    "img",
+    "table",
+    "caption",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+}
 
 
 def passwd_markers() -> list[str]:
@@ -118,8 +150,17 @@ def hostile(tmp_path_factory):
     # a fixed generation time: a clock reading "20:49" would otherwise look like an evaluated {{ 7*7 }}
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", "1756713600")  # 2025-09-01 08:00 UTC
-        result = run_cli("build", "--config", config, "--as-of", "2025-09-01", "--format", "pdf,docx,html,json",
-                         "--out", root / "out")
+        result = run_cli(
+            "build",
+            "--config",
+            config,
+            "--as-of",
+            "2025-09-01",
+            "--format",
+            "pdf,docx,html,json",
+            "--out",
+            root / "out",
+        )
     assert result.returncode == 0, result.stderr
     stem = root / "out" / "safety_analyst_2025-08-25_2025-08-31"
     return {fmt: stem.with_suffix(f".{fmt}") for fmt in ("pdf", "docx", "html", "json")}
@@ -153,8 +194,9 @@ def docx_parts(hostile):
 
 def all_texts(data) -> list[str]:
     items = [i for s in data["sections"] for i in s["items"]] + data["key_points"]
-    return ([i["text"] for i in items] + [i.get("note") or "" for i in items]
-            + [s["title"] or "" for s in data["sources"]])
+    return (
+        [i["text"] for i in items] + [i.get("note") or "" for i in items] + [s["title"] or "" for s in data["sources"]]
+    )
 
 
 def test_the_hostile_articles_are_really_used(data):
@@ -205,8 +247,13 @@ def test_html_has_no_tag_from_an_article(page):
 
 
 def test_html_shows_the_markup_as_escaped_text(page):
-    for escaped in ("&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;img src=", "&lt;iframe src=",
-                    "&lt;div style=", "{{ 7*7 }}"):
+    for escaped in (
+        "&lt;script&gt;alert(1)&lt;/script&gt;",
+        "&lt;img src=",
+        "&lt;iframe src=",
+        "&lt;div style=",
+        "{{ 7*7 }}",
+    ):
         assert escaped in page
     text = html_body_text(page)
     for payload in PAYLOADS:
@@ -290,12 +337,15 @@ def test_hostile_items_read_the_same_in_every_format(data, page, pdf, hostile):
         pieces.append(section["title"])
         for item in section["items"]:
             for said in (item, *item["details"]):
-                pieces.append(said.get("lead", said["text"]) + " [" + ", ".join(str(numbers[s]) for s in said["sources"])
-                              + "]")
+                pieces.append(
+                    said.get("lead", said["text"]) + " [" + ", ".join(str(numbers[s]) for s in said["sources"]) + "]"
+                )
     document = docx.Document(str(hostile["docx"]))
-    for name, text in (("html", html_body_text(page)),
-                       ("pdf", pdf_body_text([p.extract_text() for p in pdf.pages], data["marking"])),
-                       ("docx", "\n".join(docx_blocks(document)))):
+    for name, text in (
+        ("html", html_body_text(page)),
+        ("pdf", pdf_body_text([p.extract_text() for p in pdf.pages], data["marking"])),
+        ("docx", "\n".join(docx_blocks(document))),
+    ):
         problem = find_in_order(text, pieces)
         assert problem is None, f"{name}: {problem}"
 
@@ -320,16 +370,19 @@ def template_folder(tmp_path):
     return folder
 
 
-@pytest.mark.parametrize("url", [
-    "file:///etc/passwd",
-    "FILE:///etc/passwd",
-    "file:/etc/passwd",
-    "file://localhost/etc/passwd",
-    "http://169.254.169.254/",
-    "http://169.254.169.254/latest/meta-data/",
-    "https://example.com/style.css",
-    "ftp://example.com/x.css",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "FILE:///etc/passwd",
+        "file:/etc/passwd",
+        "file://localhost/etc/passwd",
+        "http://169.254.169.254/",
+        "http://169.254.169.254/latest/meta-data/",
+        "https://example.com/style.css",
+        "ftp://example.com/x.css",
+    ],
+)
 def test_fetcher_refuses_anything_outside_the_template_folders(template_folder, url):
     fetcher = TemplateOnlyFetcher((template_folder,))
     with pytest.raises(ValueError, match="refused to"):  # WeasyPrint treats any exception as "not fetched"
@@ -339,10 +392,12 @@ def test_fetcher_refuses_anything_outside_the_template_folders(template_folder, 
 def test_fetcher_refuses_traversal_symlinks_and_look_alike_folders(template_folder):
     fetcher = TemplateOnlyFetcher((template_folder,))
     base = template_folder.as_uri()
-    for url in (base + "/" + "../" * 30 + "etc/passwd",
-                base + "/" + "%2e%2e/" * 30 + "etc/passwd",
-                (template_folder / "leak.css").as_uri(),
-                (template_folder.parent / "templates-evil" / "secret.css").as_uri()):
+    for url in (
+        base + "/" + "../" * 30 + "etc/passwd",
+        base + "/" + "%2e%2e/" * 30 + "etc/passwd",
+        (template_folder / "leak.css").as_uri(),
+        (template_folder.parent / "templates-evil" / "secret.css").as_uri(),
+    ):
         with pytest.raises(ValueError, match="refused to"):
             fetcher.fetch(url)
 
@@ -362,11 +417,12 @@ def test_weasyprint_with_the_fetcher_embeds_no_local_file():
     read local files; with briefgen's it is refused."""
     from weasyprint import HTML
 
-    markup = ('<html><body><p>Attachment probe</p><link rel="attachment" href="file:///etc/passwd">'
-              '<img src="file:///etc/passwd"></body></html>')
+    markup = (
+        '<html><body><p>Attachment probe</p><link rel="attachment" href="file:///etc/passwd">'
+        '<img src="file:///etc/passwd"></body></html>'
+    )
     base = str(BUILTIN_TEMPLATES) + "/"
-    guarded = HTML(string=markup, base_url=base,
-                   url_fetcher=TemplateOnlyFetcher((BUILTIN_TEMPLATES,))).write_pdf()
+    guarded = HTML(string=markup, base_url=base, url_fetcher=TemplateOnlyFetcher((BUILTIN_TEMPLATES,))).write_pdf()
     assert not pypdf.PdfReader(io.BytesIO(guarded)).attachments
     if Path("/etc/passwd").is_file():
         unguarded = HTML(string=markup, base_url=base).write_pdf()

@@ -62,7 +62,8 @@ def test_run_writes_every_audience_and_format_under_name_and_window(seeds_runs):
         assert data["window"] == {"from": "2025-08-25", "to": "2025-08-31"}
     # nothing else beside the briefing folder but the lock and the history
     assert {p.relative_to(out).as_posix() for p in files_under(out)} == (
-        {f"testbrief/{WEEK}/{name}" for name in expected} | {"testbrief/.lock", "history.sqlite"})
+        {f"testbrief/{WEEK}/{name}" for name in expected} | {"testbrief/.lock", "history.sqlite"}
+    )
 
 
 def test_manifest_records_config_inputs_outputs_and_timings(seeds_runs):
@@ -115,8 +116,10 @@ def test_rerun_gives_identical_json_but_the_generation_time(seeds_runs):
         name = f"{audience}.json"
         assert GENERATED_AT.search(first[name]), "the JSON carries generated_at"
         assert GENERATED_AT.sub(b"", first[name]) == GENERATED_AT.sub(b"", second[name])
-        ids = [[item["id"] for section in json.loads(run[name])["sections"] for item in section["items"]]
-               for run in (first, second)]
+        ids = [
+            [item["id"] for section in json.loads(run[name])["sections"] for item in section["items"]]
+            for run in (first, second)
+        ]
         assert ids[0] == ids[1] and ids[0], audience
     assert json.loads(first["manifest.json"])["run_id"] == 1
     assert json.loads(second["manifest.json"])["run_id"] == 2
@@ -186,15 +189,18 @@ def test_run_bad_flag_value_exits_2_and_writes_nothing(small):
 def test_run_missing_corpus_exits_1_and_records_a_failed_run(small):
     config, root = small
     out = root / "o"
-    result = run_cli("run", "--config", config, "--corpus", root / "no-such-folder", "--as-of", "2025-09-01",
-                     "--out", out)
+    result = run_cli(
+        "run", "--config", config, "--corpus", root / "no-such-folder", "--as-of", "2025-09-01", "--out", out
+    )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        f"briefgen: error: {root / 'no-such-folder'}: corpus folder not found"]
+        f"briefgen: error: {root / 'no-such-folder'}: corpus folder not found"
+    ]
     assert not (out / "testbrief" / WEEK).exists()
     runs = history_runs(out / "history.sqlite")
     assert [(r["status"], r["message"]) for r in runs] == [
-        ("failed", f"{root / 'no-such-folder'}: corpus folder not found")]
+        ("failed", f"{root / 'no-such-folder'}: corpus folder not found")
+    ]
     assert runs[0]["finished_at"]
 
 

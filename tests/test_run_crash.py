@@ -117,8 +117,9 @@ def test_sigkill_after_each_step_is_finished_or_rolled_back_by_recovery(tmp_path
             bench.at_once(run_id)
         else:  # the one moment without an exchange: between the two renames, the old edition set aside whole
             assert mode == "two-renames" and passed[-2:] == ["succeed", "rename"]
-            assert json.loads((bench.base / f".old-{run_id}" / "manifest.json").read_text())["run_id"] == \
-                bench.snapshot[0]
+            assert (
+                json.loads((bench.base / f".old-{run_id}" / "manifest.json").read_text())["run_id"] == bench.snapshot[0]
+            )
         bench.recover()
         bench.recovered()
         recorded = "succeed" in passed  # the run was recorded succeeded: recovery must finish it, else undo it
@@ -154,8 +155,16 @@ def first_run_killed(tmp_path: Path, at: int):
     config = write(tmp_path / "brief.yaml", run_config_text(formats="[json, html]"))
     out = tmp_path / "out"
     launcher = write(tmp_path / "kill_after.py", KILL_AFTER)
-    killed = start_cli("run", "--config", config, "--as-of", "2025-09-01", "--out", out,
-                       python_args=(str(launcher), str(at), "exchange"))
+    killed = start_cli(
+        "run",
+        "--config",
+        config,
+        "--as-of",
+        "2025-09-01",
+        "--out",
+        out,
+        python_args=(str(launcher), str(at), "exchange"),
+    )
     killed.communicate(timeout=120)
     assert killed.returncode == -signal.SIGKILL
     base = out / "testbrief"
@@ -169,7 +178,8 @@ def test_first_run_killed_after_recording_is_put_in_place_by_recovery(tmp_path):
     manifest = json.loads((base / SPAN / "manifest.json").read_text())
     assert manifest["run_id"] == 1
     assert [(r["status"], r["staging"], r["manifest"]) for r in runs] == [
-        ("succeeded", None, str(base / SPAN / "manifest.json"))]
+        ("succeeded", None, str(base / SPAN / "manifest.json"))
+    ]
     assert sorted(p.name for p in base.iterdir()) == [".lock", SPAN]
 
 
@@ -177,7 +187,8 @@ def test_first_run_killed_before_recording_leaves_no_edition_and_a_failed_run(tm
     base, runs = first_run_killed(tmp_path, STEPS["exchange"].index("write_atomically") + 1)
     assert [p.name for p in base.iterdir()] == [".lock"]  # its staging folder swept
     assert [(r["status"], r["message"]) for r in runs] == [
-        ("failed", "interrupted: the process ended before the run finished")]
+        ("failed", "interrupted: the process ended before the run finished")
+    ]
 
 
 @pytest.fixture
@@ -221,17 +232,22 @@ def test_a_run_in_place_but_not_marked_done_is_marked_by_the_next(in_process, mo
             run(request)
     # the edition went in place: the history already says so, only the mark that it is done is missing
     assert json.loads((base / SPAN / "manifest.json").read_text())["run_id"] == 2
-    assert [(r["status"], r["staging"] is None) for r in history_runs(db)] == [("succeeded", True),
-                                                                                ("succeeded", False)]
+    assert [(r["status"], r["staging"] is None) for r in history_runs(db)] == [
+        ("succeeded", True),
+        ("succeeded", False),
+    ]
     with briefing_lock(base / ".lock", 30):
         recover(base, History(db), "testbrief")
     assert [(r["status"], r["staging"], r["message"]) for r in history_runs(db)] == [
-        ("succeeded", None, None), ("succeeded", None, None)]
+        ("succeeded", None, None),
+        ("succeeded", None, None),
+    ]
     assert sorted(p.name for p in base.iterdir()) == [".lock", SPAN]
 
 
 def test_a_history_that_cannot_record_the_failure_either_keeps_the_files_and_the_next_run_settles(
-        in_process, monkeypatch):
+    in_process, monkeypatch
+):
     request, base, db = in_process
     before = tree_bytes(base)
 
@@ -248,7 +264,10 @@ def test_a_history_that_cannot_record_the_failure_either_keeps_the_files_and_the
     run(request)
     runs = history_runs(db)
     assert [(r["status"], r["message"]) for r in runs] == [
-        ("succeeded", None), ("failed", "interrupted: the process ended before the run finished"), ("succeeded", None)]
+        ("succeeded", None),
+        ("failed", "interrupted: the process ended before the run finished"),
+        ("succeeded", None),
+    ]
     assert json.loads((base / SPAN / "manifest.json").read_text())["run_id"] == 3
 
 
@@ -268,8 +287,7 @@ def test_runs_of_one_name_in_two_output_folders_do_not_interrupt_each_other(tmp_
         victim.send_signal(signal.SIGSTOP)  # mid-run, whatever the machine's speed
         assert run_in(second, tmp_path / "small").returncode == 0
         # the other folder's run holds another lock: it may be alive, and is not this run's to judge
-        assert [(r["status"], r["message"]) for r in history_runs(shared)] == [
-            ("running", None), ("succeeded", None)]
+        assert [(r["status"], r["message"]) for r in history_runs(shared)] == [("running", None), ("succeeded", None)]
         victim.send_signal(signal.SIGKILL)
         victim.wait(timeout=30)
     finally:
@@ -283,9 +301,11 @@ def test_runs_of_one_name_in_two_output_folders_do_not_interrupt_each_other(tmp_
     assert [r["status"] for r in runs] == ["failed", "succeeded", "succeeded", "succeeded"]
     assert "interrupted" in runs[0]["message"]
     assert [r["output"] for r in runs] == [str((first / "testbrief").resolve())] + [
-        str((second / "testbrief").resolve())] * 2 + [str((first / "testbrief").resolve())]
-    assert [json.loads((out / "testbrief" / SPAN / "manifest.json").read_text())["run_id"]
-            for out in (first, second)] == [4, 3]
+        str((second / "testbrief").resolve())
+    ] * 2 + [str((first / "testbrief").resolve())]
+    assert [
+        json.loads((out / "testbrief" / SPAN / "manifest.json").read_text())["run_id"] for out in (first, second)
+    ] == [4, 3]
 
 
 # The schema of the first history databases, before runs were told apart by output folder.
@@ -326,12 +346,17 @@ def test_an_old_history_database_is_listed_as_it_is_and_migrated_by_the_next_run
     runs = history_runs(db)
     # the old running row has no output folder: judged by briefing name, as before
     assert [(r["id"], r["status"], r["output"], r["staging"]) for r in runs] == [
-        (1, "succeeded", None, None), (2, "failed", None, None),
-        (3, "succeeded", str((out / "testbrief").resolve()), None)]
+        (1, "succeeded", None, None),
+        (2, "failed", None, None),
+        (3, "succeeded", str((out / "testbrief").resolve()), None),
+    ]
     assert "interrupted" in runs[1]["message"]
     # the old run is still the one the new week is compared with
     analyst = json.loads((out / "testbrief" / SPAN / "analyst.json").read_text())
     assert "since the briefing of 2025-08-18 to 2025-08-24" in analyst["new_summary"]
     assert files_under(out / "testbrief") == sorted(
-        [out / "testbrief" / ".lock", *(out / "testbrief" / SPAN / name for name in
-                                        ("analyst.json", "executive.json", "manifest.json"))])
+        [
+            out / "testbrief" / ".lock",
+            *(out / "testbrief" / SPAN / name for name in ("analyst.json", "executive.json", "manifest.json")),
+        ]
+    )

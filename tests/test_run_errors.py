@@ -58,8 +58,10 @@ def read_only(path: Path):
     chattr = shutil.which("chattr")
     made = chattr and subprocess.run([chattr, "+i", str(path)], capture_output=True, text=True)
     if not made or made.returncode:
-        pytest.skip("running as root, whom file modes do not stop, and the immutable attribute is not available "
-                    f"here ({made.stderr.strip() if made else 'no chattr'})")
+        pytest.skip(
+            "running as root, whom file modes do not stop, and the immutable attribute is not available "
+            f"here ({made.stderr.strip() if made else 'no chattr'})"
+        )
     try:
         yield
     finally:
@@ -80,7 +82,9 @@ def test_run_into_an_output_folder_whose_name_is_too_long(tmp_path):
     config = write(tmp_path / "brief.yaml", run_config_text())
     before = sorted(tmp_path.rglob("*"))
     line = assert_one_error(run_cli(*run_args(config, tmp_path / LONG)))
-    assert line == f"briefgen: error: {tmp_path / LONG / 'testbrief'}: cannot create the output folder: File name too long"
+    assert (
+        line == f"briefgen: error: {tmp_path / LONG / 'testbrief'}: cannot create the output folder: File name too long"
+    )
     assert sorted(tmp_path.rglob("*")) == before
 
 
@@ -90,7 +94,8 @@ def test_run_into_a_read_only_output_folder_keeps_the_previous_edition(done):
         assert_one_error(run_cli(*run_args(config, out)), str(out / "testbrief"), "cannot write output")
     after = tree_bytes(out)
     assert {k: v for k, v in after.items() if k != "history.sqlite"} == {
-        k: v for k, v in before.items() if k != "history.sqlite"}
+        k: v for k, v in before.items() if k != "history.sqlite"
+    }
     runs = history_runs(out / "history.sqlite")
     assert [r["status"] for r in runs] == ["succeeded", "failed"]
     assert "cannot write output" in runs[1]["message"]
@@ -99,8 +104,10 @@ def test_run_into_a_read_only_output_folder_keeps_the_previous_edition(done):
 def test_run_with_a_read_only_history_changes_nothing(done):
     config, out, before = done
     with read_only(out / "history.sqlite"):
-        assert_one_error(run_cli(*run_args(config, out)),
-                         f"{out / 'history.sqlite'}: cannot write the run history: attempt to write a readonly database")
+        assert_one_error(
+            run_cli(*run_args(config, out)),
+            f"{out / 'history.sqlite'}: cannot write the run history: attempt to write a readonly database",
+        )
         listed = run_cli("history", "--config", config, "--out", out)  # reading needs no write
     assert listed.returncode == 0, listed.stderr
     assert [line.split()[:2] for line in listed.stdout.splitlines()[1:]] == [["1", "succeeded"]]
@@ -113,7 +120,9 @@ def test_run_with_a_history_path_under_a_file_changes_nothing(tmp_path):
     config = write(tmp_path / "brief.yaml", run_config_text(extra="history: state/runs.sqlite\n"))
     out = tmp_path / "out"
     line = assert_one_error(run_cli(*run_args(config, out)))
-    assert line == f"briefgen: error: {blocker / 'runs.sqlite'}: cannot write the run history: {blocker} is not a folder"
+    assert (
+        line == f"briefgen: error: {blocker / 'runs.sqlite'}: cannot write the run history: {blocker} is not a folder"
+    )
     assert not (out / "testbrief" / SPAN).exists()
     assert blocker.read_text() == "not a folder\n"
 
@@ -122,7 +131,9 @@ def test_run_with_a_corrupt_history_changes_nothing(done):
     config, out, _ = done
     corrupt = write(out / "history.sqlite", b"\x00not an SQLite database\xff" * 200)
     before = tree_bytes(out)
-    assert_one_error(run_cli(*run_args(config, out)), f"{corrupt}: cannot write the run history: file is not a database")
+    assert_one_error(
+        run_cli(*run_args(config, out)), f"{corrupt}: cannot write the run history: file is not a database"
+    )
     assert tree_bytes(out) == before
 
 
@@ -143,15 +154,24 @@ sys.exit(main(sys.argv[1:]))
 
 def test_run_with_a_full_disk_at_the_history_commit_keeps_the_previous_edition(done, tmp_path):
     config, out, before = done
-    write(tmp_path / "corpus" / "late.txt", "date 2025-08-30\nBelize sent twenty soldiers to join the MSS mission "
-                                            "in Haiti, officials in Port-au-Prince said.\n")
+    write(
+        tmp_path / "corpus" / "late.txt",
+        "date 2025-08-30\nBelize sent twenty soldiers to join the MSS mission "
+        "in Haiti, officials in Port-au-Prince said.\n",
+    )
     launcher = write(tmp_path / "disk_full.py", DISK_FULL)
-    result = subprocess.run([sys.executable, str(launcher), *map(str, run_args(config, out))], cwd=ROOT,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, str(launcher), *map(str, run_args(config, out))],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert_one_error(result, f"{out / 'history.sqlite'}: cannot write the run history: database or disk is full")
     after = tree_bytes(out)
     assert {k: v for k, v in after.items() if k != "history.sqlite"} == {
-        k: v for k, v in before.items() if k != "history.sqlite"}, "the staged edition was not put in place"
+        k: v for k, v in before.items() if k != "history.sqlite"
+    }, "the staged edition was not put in place"
     runs = history_runs(out / "history.sqlite")
     assert [(r["status"], r["staging"]) for r in runs] == [("succeeded", None), ("failed", None)]
     assert "database or disk is full" in runs[1]["message"]
@@ -175,14 +195,19 @@ def test_history_in_an_output_folder_that_is_a_file(tmp_path):
 def test_history_in_an_output_folder_whose_name_is_too_long(tmp_path):
     config = write(tmp_path / "brief.yaml", run_config_text())
     line = assert_one_error(run_cli("history", "--config", config, "--out", tmp_path / LONG))
-    assert line == f"briefgen: error: {tmp_path / LONG / 'history.sqlite'}: cannot read the run history: File name too long"
+    assert (
+        line
+        == f"briefgen: error: {tmp_path / LONG / 'history.sqlite'}: cannot read the run history: File name too long"
+    )
 
 
 def test_history_database_that_is_a_folder(tmp_path):
     config = write(tmp_path / "brief.yaml", run_config_text())
     (tmp_path / "out" / "history.sqlite").mkdir(parents=True)
-    assert_one_error(run_cli("history", "--config", config, "--out", tmp_path / "out"),
-                     f"{tmp_path / 'out' / 'history.sqlite'}: cannot read the run history")
+    assert_one_error(
+        run_cli("history", "--config", config, "--out", tmp_path / "out"),
+        f"{tmp_path / 'out' / 'history.sqlite'}: cannot read the run history",
+    )
 
 
 def test_history_before_any_run_lists_nothing_and_creates_nothing(tmp_path):

@@ -21,7 +21,9 @@ def window_of(spec: dict | str, as_of: date) -> tuple[date, date]:
 
 def test_absolute_window_ignores_the_reference_date():
     assert window_of({"from": "2025-08-25", "to": "2025-08-31"}, date(2030, 1, 1)) == (
-        date(2025, 8, 25), date(2025, 8, 31))
+        date(2025, 8, 25),
+        date(2025, 8, 31),
+    )
 
 
 def test_last_days_counts_back_from_as_of_inclusive():
@@ -80,8 +82,14 @@ def test_request_defaults_come_from_the_config(tmp_path):
     assert request.formats is None
     assert request.corpus == (tmp_path / "corpus").resolve()
     assert request.output_dir == (tmp_path / "out").resolve()
-    overridden = build_request(config, corpus=str(tmp_path / "other"), out=str(tmp_path / "o2"),
-                               audiences=["executive"], formats="json, PDF", today=date(2025, 9, 1))
+    overridden = build_request(
+        config,
+        corpus=str(tmp_path / "other"),
+        out=str(tmp_path / "o2"),
+        audiences=["executive"],
+        formats="json, PDF",
+        today=date(2025, 9, 1),
+    )
     assert overridden.audiences == ("executive",)
     assert overridden.formats == ("json", "pdf")
     assert overridden.corpus == tmp_path / "other"
@@ -94,8 +102,15 @@ ON_TOPIC = "Haitian police and MSS officers patrolled Delmas in Port-au-Prince."
 
 
 def doc(name: str, published: date | None, text: str = ON_TOPIC) -> Document:
-    return Document(path=name, item=None, title=None, url=None, published=published,
-                    date_found_by="test" if published else "unknown", text=text)
+    return Document(
+        path=name,
+        item=None,
+        title=None,
+        url=None,
+        published=published,
+        date_found_by="test" if published else "unknown",
+        text=text,
+    )
 
 
 @pytest.fixture(scope="module")

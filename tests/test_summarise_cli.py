@@ -41,7 +41,7 @@ CORPUS = {
     ),
     "ops/gressier.html": (
         "<!DOCTYPE html><html><head><title>Ambush on the coast road</title>"
-        "<meta property=\"article:published_time\" content=\"2025-08-27T07:30:00Z\"></head><body><article>"
+        '<meta property="article:published_time" content="2025-08-27T07:30:00Z"></head><body><article>'
         "<h1>Ambush on the coast road</h1>"
         "<p>Gunmen ambushed an MSS patrol on the coast road near Gressier on Tuesday, wounding one Kenyan officer.</p>"
         "<p>The patrol returned fire and the attackers fled towards the hills, the Haitian National Police said.</p>"
@@ -59,13 +59,21 @@ CORPUS = {
         "gang hands.\n"
     ),
     "feeds/wire.jsonl": jsonl(
-        {"title": "Solino arms cache falls", "published": "2025-08-28", "url": "https://wire.example/solino",
-         "outlet": "Island Wire",
-         "text": "A gang arms depot in Solino was seized on Wednesday by Haitian police backed by MSS officers, "
-                 "who took away 30 rifles, officials said."},
-        {"title": "Brazilian armour lands in Haiti", "published": "2025-08-29", "url": "https://wire.example/armour",
-         "text": "The Kenyan-led mission received 10 armoured vehicles from Brazil at the port of Port-au-Prince on "
-                 "Wednesday."},
+        {
+            "title": "Solino arms cache falls",
+            "published": "2025-08-28",
+            "url": "https://wire.example/solino",
+            "outlet": "Island Wire",
+            "text": "A gang arms depot in Solino was seized on Wednesday by Haitian police backed by MSS officers, "
+            "who took away 30 rifles, officials said.",
+        },
+        {
+            "title": "Brazilian armour lands in Haiti",
+            "published": "2025-08-29",
+            "url": "https://wire.example/armour",
+            "text": "The Kenyan-led mission received 10 armoured vehicles from Brazil at the port of Port-au-Prince on "
+            "Wednesday.",
+        },
     ),
     # the same delivery with another figure
     "armour.txt": (
@@ -106,8 +114,10 @@ CORPUS = {
     ),
 }
 OFF_TOPIC = {"sport/football.txt", "world/flood.md", "aid/charity.md"}
-US_PUSH = ("The United States is pushing to replace the MSS with a larger Gang Suppression Force under a new "
-           "command, two diplomats said.")
+US_PUSH = (
+    "The United States is pushing to replace the MSS with a larger Gang Suppression Force under a new "
+    "command, two diplomats said."
+)
 
 
 @pytest.fixture(scope="module")
@@ -149,12 +159,12 @@ def count_words(entries) -> int:
 
 def appears_in(text: str, document_text: str) -> bool:
     """Whether text is a sentence of the document, perhaps once preceded by a connective ("Meanwhile, ...")."""
-    pattern = (r"(?:^|(?<=\s))(?:[A-Z][a-z]+(?: [a-z]+){0,3}, )?(?i:" + re.escape(text[0]) + ")"
-               + re.escape(text[1:]))
+    pattern = r"(?:^|(?<=\s))(?:[A-Z][a-z]+(?: [a-z]+){0,3}, )?(?i:" + re.escape(text[0]) + ")" + re.escape(text[1:])
     return re.search(pattern, " ".join(document_text.split())) is not None
 
 
 # --- relevance ---------------------------------------------------------------------------------------------
+
 
 def test_sources_shows_off_topic_articles_as_out(run):
     _, listed, _ = run
@@ -178,14 +188,18 @@ def test_off_topic_articles_contribute_no_item(run):
 
 
 def test_an_article_naming_haiti_in_passing_is_off_topic(tmp_path):
-    write(tmp_path / "corpus" / "flood.txt", (
-        "date 2025-08-28\nFloods hit the Dominican Republic\n\n"
-        "Heavy rain flooded towns in the Dominican Republic near the border with Haiti on Wednesday, displacing "
-        "2,000 people.\n\n"
-        "Soldiers deployed boats and rescued families trapped in low-lying streets of Dajabón, officials said.\n\n"
-        "Haitian migrants living in the area were among those moved to shelters, and police patrolled the flooded "
-        "streets.\n\n"
-        "The government will send more helicopters to the region in the coming days.\n"))
+    write(
+        tmp_path / "corpus" / "flood.txt",
+        (
+            "date 2025-08-28\nFloods hit the Dominican Republic\n\n"
+            "Heavy rain flooded towns in the Dominican Republic near the border with Haiti on Wednesday, displacing "
+            "2,000 people.\n\n"
+            "Soldiers deployed boats and rescued families trapped in low-lying streets of Dajabón, officials said.\n\n"
+            "Haitian migrants living in the area were among those moved to shelters, and police patrolled the flooded "
+            "streets.\n\n"
+            "The government will send more helicopters to the region in the coming days.\n"
+        ),
+    )
     write(tmp_path / "corpus" / "raid.txt", CORPUS["ops/delmas.txt"])
     config = write(tmp_path / "brief.yaml", config_with_executive())
     listed = run_cli("sources", "--config", config, "--as-of", AS_OF)
@@ -195,6 +209,7 @@ def test_an_article_naming_haiti_in_passing_is_off_topic(tmp_path):
 
 
 # --- one fact, one item ------------------------------------------------------------------------------------
+
 
 def test_one_event_from_three_outlets_and_formats_is_one_item_citing_all(run):
     editions, _, _ = run
@@ -214,11 +229,11 @@ def test_different_figures_for_one_delivery_are_one_item_with_a_conflict_note(ru
         assert item["conflict"] is True
         assert re.search(r"\b8\b", item["note"]) and re.search(r"\b10\b", item["note"]), item["note"]
         figure = re.search(r"\b(\d+) armoured vehicles\b", item["text"])[1]
-        assert any(re.search(rf"\b{figure} armoured vehicles\b", documents[key])
-                   for key in cited(edition, item))
+        assert any(re.search(rf"\b{figure} armoured vehicles\b", documents[key]) for key in cited(edition, item))
 
 
 # --- the watch -------------------------------------------------------------------------------------------------
+
 
 def test_the_us_push_is_in_the_outlook_of_both_audiences(run):
     editions, _, _ = run
@@ -230,6 +245,7 @@ def test_the_us_push_is_in_the_outlook_of_both_audiences(run):
 
 
 # --- audiences ---------------------------------------------------------------------------------------------------
+
 
 def test_the_executive_edition_fits_its_budget_and_key_points(run):
     editions, _, _ = run
@@ -263,4 +279,5 @@ def test_the_analyst_edition_keeps_the_undated_item_last_and_drops_the_connectiv
     operations = [s for s in editions["analyst"]["sections"] if s["id"] == "operations"][0]["items"]
     assert operations[-1]["date"] is None and "Nazon" in operations[-1]["text"]
     assert "Haitian police detained a gang treasurer at a roadblock in Carrefour on Wednesday." in [
-        item["text"] for item in operations]
+        item["text"] for item in operations
+    ]

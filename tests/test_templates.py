@@ -13,15 +13,19 @@ import pytest
 from conftest import BUILTIN_TEMPLATES, files_under, flat, run_cli, squash, write, write_corpus
 
 OVERRIDE = "PRESS DESK LINES: cleared for public release"
-PRESS_TEMPLATE = """\
+PRESS_TEMPLATE = (
+    """\
 {% extends "briefing.html" %}
 {% block key_points %}
 <section class="press-lines" id="press-lines">
   <h2>Press lines</h2>
-  <p>""" + OVERRIDE + """</p>
+  <p>"""
+    + OVERRIDE
+    + """</p>
 </section>
 {% endblock %}
 """
+)
 MARKING = "PRESS // TEST"
 
 
@@ -52,8 +56,9 @@ def press(tmp_path_factory):
     write_corpus(root / "corpus")
     write(root / "my-templates" / "press.html", PRESS_TEMPLATE)
     config = write(root / "desk.yaml", press_config())
-    result = run_cli("build", "--config", config, "--as-of", "2025-09-01", "--format", "html,pdf,json",
-                     "--out", root / "out")
+    result = run_cli(
+        "build", "--config", config, "--as-of", "2025-09-01", "--format", "html,pdf,json", "--out", root / "out"
+    )
     assert result.returncode == 0, result.stderr
     stem = root / "out" / "deskbrief_press_2025-08-25_2025-08-31"
     return {
@@ -113,11 +118,12 @@ def test_a_missing_template_is_one_clear_line_and_exit_4(tmp_path):
 
 def test_check_reports_a_template_whose_parent_is_missing(tmp_path):
     write_corpus(tmp_path / "corpus")
-    write(tmp_path / "my-templates" / "orphan.html",
-          '{% extends "no-such-base.html" %}\n{% block key_points %}x{% endblock %}\n')
+    write(
+        tmp_path / "my-templates" / "orphan.html",
+        '{% extends "no-such-base.html" %}\n{% block key_points %}x{% endblock %}\n',
+    )
     config = write(tmp_path / "desk.yaml", press_config(template="orphan.html"))
-    built = run_cli("build", "--config", config, "--as-of", "2025-09-01", "--format", "html",
-                    "--out", tmp_path / "out")
+    built = run_cli("build", "--config", config, "--as-of", "2025-09-01", "--format", "html", "--out", tmp_path / "out")
     assert built.returncode == 1 and "no-such-base.html" in built.stderr  # build does notice
     checked = run_cli("check", "--config", config, "--as-of", "2025-09-01")
     assert checked.returncode == 1, checked.stdout
@@ -156,8 +162,7 @@ def acme_docx(tmp_path_factory):
     write(root / "my-templates" / "press.html", PRESS_TEMPLATE)
     acme_reference(root / "my-templates" / "acme-reference.docx")
     config = write(root / "desk.yaml", press_config(extra="docx_reference: acme-reference.docx\n"))
-    result = run_cli("build", "--config", config, "--as-of", "2025-09-01", "--format", "docx", "--out",
-                     root / "out")
+    result = run_cli("build", "--config", config, "--as-of", "2025-09-01", "--format", "docx", "--out", root / "out")
     assert result.returncode == 0, result.stderr
     return docx.Document(str(root / "out" / "deskbrief_press_2025-08-25_2025-08-31.docx"))
 
@@ -180,15 +185,19 @@ def test_user_reference_docx_body_is_replaced_by_the_briefing(acme_docx):
     assert not any("ACME body text" in t for t in texts)
     assert texts[0] == "Desk briefing"
     assert [p.text for p in acme_docx.paragraphs if p.style.name == "Heading 1"][-3:] == [
-        "Operations", "Outlook", "Sources"]
+        "Operations",
+        "Outlook",
+        "Sources",
+    ]
 
 
 def test_a_missing_reference_docx_is_a_clear_error(tmp_path):
     write_corpus(tmp_path / "corpus")
     write(tmp_path / "my-templates" / "press.html", PRESS_TEMPLATE)
     config = write(tmp_path / "desk.yaml", press_config(extra="docx_reference: no-such-reference.docx\n"))
-    result = run_cli("build", "--config", config, "--as-of", "2025-09-01", "--format", "docx", "--out",
-                     tmp_path / "out")
+    result = run_cli(
+        "build", "--config", config, "--as-of", "2025-09-01", "--format", "docx", "--out", tmp_path / "out"
+    )
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "no-such-reference.docx" in lines[0]
@@ -227,8 +236,9 @@ def test_a_reference_docx_without_list_styles_is_handled(tmp_path):
     write(tmp_path / "my-templates" / "press.html", PRESS_TEMPLATE)
     reference.save(str(tmp_path / "my-templates" / "plain-house.docx"))
     config = write(tmp_path / "desk.yaml", press_config(extra="docx_reference: plain-house.docx\n"))
-    result = run_cli("build", "--config", config, "--as-of", "2025-09-01", "--format", "docx", "--out",
-                     tmp_path / "out")
+    result = run_cli(
+        "build", "--config", config, "--as-of", "2025-09-01", "--format", "docx", "--out", tmp_path / "out"
+    )
     assert "Traceback" not in result.stderr, result.stderr[-300:]
     if result.returncode == 0:
         built = docx.Document(str(tmp_path / "out" / "deskbrief_press_2025-08-25_2025-08-31.docx"))

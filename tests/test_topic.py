@@ -40,8 +40,9 @@ def write_pair(folder: Path, topic: dict, config: dict | None = None) -> Path:
 
 def briefing_text(config: Path, out: Path) -> list[tuple[str, list[str]]]:
     """(section title, item texts) of the analyst edition of the sample week, built through the CLI."""
-    result = run_cli("build", "--config", config, "--as-of", AS_OF, "--audience", "analyst", "--format", "json",
-                     "--out", out)
+    result = run_cli(
+        "build", "--config", config, "--as-of", AS_OF, "--audience", "analyst", "--format", "json", "--out", out
+    )
     assert result.returncode == 0, result.stderr
     data = json.loads(Path(result.stdout.split()[0]).read_text(encoding="utf-8"))
     return [(s["title"], [i["text"] for i in s["items"]]) for s in data["sections"]]
@@ -82,10 +83,12 @@ def test_python_names_no_section_group_status_or_outcome_of_the_haiti_topic():
     names |= {topic["default_status"], topic["prospective_status"]}
     alternatives = "|".join(sorted(names))
     quoted = re.compile(rf"""["']({alternatives})["']""")
-    hits = [f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
-            for path in sorted(PACKAGE.rglob("*.py"))
-            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
-            if quoted.search(line)]
+    hits = [
+        f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if quoted.search(line)
+    ]
     assert hits == []
 
 
@@ -115,16 +118,20 @@ def test_check_names_a_config_section_the_topic_lacks(tmp_path):
 def test_check_names_a_table_column_the_section_kind_does_not_produce(tmp_path):
     topic = haiti_topic()
     topic["tables"]["nations"]["columns"][0]["value"] = "{nations}"
-    assert_config_error(check(tmp_path, topic),
-                        "topic.yaml: tables.nations.columns[0].value: a contribution section's items have no field "
-                        "'nations' (they have contributors, personnel, funds, status, date, people, modality)")
+    assert_config_error(
+        check(tmp_path, topic),
+        "topic.yaml: tables.nations.columns[0].value: a contribution section's items have no field "
+        "'nations' (they have contributors, personnel, funds, status, date, people, modality)",
+    )
 
 
 def test_check_names_a_watch_on_an_unknown_section(tmp_path):
     topic = haiti_topic()
     topic["watch"][0]["section"] = "prospects"
-    assert_config_error(check(tmp_path, topic), "topic.yaml: watch[0].section: expected one of operations, "
-                                                "equipment, nations, outlook, got 'prospects'")
+    assert_config_error(
+        check(tmp_path, topic),
+        "topic.yaml: watch[0].section: expected one of operations, equipment, nations, outlook, got 'prospects'",
+    )
 
 
 def test_check_names_a_group_without_a_role(tmp_path):
@@ -136,8 +143,11 @@ def test_check_names_a_group_without_a_role(tmp_path):
 def test_check_names_an_unknown_role(tmp_path):
     topic = haiti_topic()
     topic["entities"]["gangs"]["role"] = "villains"
-    assert_config_error(check(tmp_path, topic), "topic.yaml: entities.gangs.role: expected one of mission, partner, "
-                                                "opponent, place, materiel, personnel or money, got 'villains'")
+    assert_config_error(
+        check(tmp_path, topic),
+        "topic.yaml: entities.gangs.role: expected one of mission, partner, "
+        "opponent, place, materiel, personnel or money, got 'villains'",
+    )
 
 
 def test_check_names_a_role_no_group_has_where_a_kind_or_a_section_needs_it(tmp_path):
@@ -147,18 +157,20 @@ def test_check_names_a_role_no_group_has_where_a_kind_or_a_section_needs_it(tmp_
         check(tmp_path, topic),
         "topic.yaml: sections.equipment: a delivery section needs an entity group with the role 'materiel', "
         "and none has it",
-        "topic.yaml: sections.equipment.requires_any: no entity group has the role 'materiel'")
+        "topic.yaml: sections.equipment.requires_any: no entity group has the role 'materiel'",
+    )
 
 
 def test_check_reports_every_problem_at_once(tmp_path):
     topic = haiti_topic()
     topic["watch"][0]["section"] = "prospects"
     topic["tables"]["nations"]["columns"][0]["value"] = "{nations}"
-    assert_config_error(check(tmp_path, topic),
-                        "topic.yaml: watch[0].section: expected one of operations, equipment, nations, outlook, "
-                        "got 'prospects'",
-                        "topic.yaml: tables.nations.columns[0].value: a contribution section's items have no field "
-                        "'nations' (they have contributors, personnel, funds, status, date, people, modality)")
+    assert_config_error(
+        check(tmp_path, topic),
+        "topic.yaml: watch[0].section: expected one of operations, equipment, nations, outlook, got 'prospects'",
+        "topic.yaml: tables.nations.columns[0].value: a contribution section's items have no field "
+        "'nations' (they have contributors, personnel, funds, status, date, people, modality)",
+    )
 
 
 def test_check_lists_the_documents_the_topic_leaves_out_as_off_topic(tmp_path):
@@ -180,8 +192,11 @@ def test_the_somalia_config_and_topic_are_valid():
 
 @pytest.fixture(scope="module")
 def nations():
-    return nation_index(Nations(host=["Haiti"], never_contributors=["Türkiye"],
-                                add={"Ethiopia": ["Abyssinian*"], "African Union": ["AU"]}))
+    return nation_index(
+        Nations(
+            host=["Haiti"], never_contributors=["Türkiye"], add={"Ethiopia": ["Abyssinian*"], "African Union": ["AU"]}
+        )
+    )
 
 
 def test_nation_names_match_only_as_proper_names(nations):
@@ -215,8 +230,19 @@ def test_a_file_that_breaks_its_reader_is_skipped_with_a_warning_and_the_run_goe
     corpus = tmp_path / "corpus"
     write(corpus / "deep.jsonl", '{"title": "x", "text": ' + "[" * 100_000 + "]" * 100_000 + "}\n")
     write(corpus / "telcos.txt", (SAMPLES / "2025-08-26-telcos-recaptured.txt").read_text(encoding="utf-8"))
-    result = run_cli("build", "--config", write_pair(tmp_path, haiti_topic()), "--corpus", corpus, "--as-of", AS_OF,
-                     "--format", "json", "--out", tmp_path / "out")
+    result = run_cli(
+        "build",
+        "--config",
+        write_pair(tmp_path, haiti_topic()),
+        "--corpus",
+        corpus,
+        "--as-of",
+        AS_OF,
+        "--format",
+        "json",
+        "--out",
+        tmp_path / "out",
+    )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert "briefgen: warning: deep.jsonl:1: JSON nested too deeply; skipped" in result.stderr
@@ -235,16 +261,26 @@ sys.exit(main(sys.argv[1:]))
 
 
 def test_an_unexpected_failure_is_one_line_naming_the_stage_and_the_file(tmp_path):
-    args = ["build", "--config", str(write_pair(tmp_path, haiti_topic())), "--as-of", AS_OF, "--format", "json",
-            "--out", str(tmp_path / "out")]
+    args = [
+        "build",
+        "--config",
+        str(write_pair(tmp_path, haiti_topic())),
+        "--as-of",
+        AS_OF,
+        "--format",
+        "json",
+        "--out",
+        str(tmp_path / "out"),
+    ]
     result = subprocess.run([sys.executable, "-c", FAULTY_MERGE, *args], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 1
     lines = result.stderr.splitlines()
     assert len(lines) == 1, lines
     assert re.fullmatch(r"briefgen: error: merge: [\w./-]+: unexpected ZeroDivisionError: division by zero", lines[0])
     assert not (tmp_path / "out").exists()
-    verbose = subprocess.run([sys.executable, "-c", FAULTY_MERGE, *args, "-v"], cwd=ROOT, capture_output=True,
-                             text=True)
+    verbose = subprocess.run(
+        [sys.executable, "-c", FAULTY_MERGE, *args, "-v"], cwd=ROOT, capture_output=True, text=True
+    )
     assert verbose.returncode == 1
     assert "Traceback" in verbose.stderr and "ZeroDivisionError" in verbose.stderr
 

@@ -129,8 +129,14 @@ def load_json(text: str) -> object:
         raise BadJSON("JSON number too long") from None
 
 
-def contained(rel: str, ctx: ReadContext, make: Callable[[], Document | None], *, entry: int | None = None,
-              line: int | None = None) -> Document | None:
+def contained(
+    rel: str,
+    ctx: ReadContext,
+    make: Callable[[], Document | None],
+    *,
+    entry: int | None = None,
+    line: int | None = None,
+) -> Document | None:
     """One entry of a multi-document file (a feed item, a JSONL line): an error nobody foresaw loses that
     entry, with a warning, and the file's other entries are still read."""
     try:
@@ -272,8 +278,9 @@ def read_corpus(root: Path, reference: date) -> tuple[list[Document], list[Diagn
         raise InputError(f"{root}: cannot open the corpus folder ({exc.strerror or exc})") from None
     ctx = ReadContext(reference)
     try:
-        documents = [doc for rel, parts in _corpus_files(root_fd, ctx)
-                     for doc in _read_documents(root_fd, rel, parts, ctx)]
+        documents = [
+            doc for rel, parts in _corpus_files(root_fd, ctx) for doc in _read_documents(root_fd, rel, parts, ctx)
+        ]
     finally:
         os.close(root_fd)
     return documents, ctx.diagnostics

@@ -28,7 +28,7 @@ DATELINE = re.compile(
     r"^(?P<place>[A-Z][A-Z.'\- ]{2,}(?:,\s*[A-Z][\w.'\- ]+)?)\s*,?\s+(?P<when>[A-Z][a-z]{2,8}\.?\s+\d{1,2}"
     r"(?:,\s*\d{4})?)\s*(?:\((?P<outlet>[^)]{1,40})\))?\s*[—–-]{1,2}\s*"
 )
-TERMINAL = ('.', '!', '?', '"', "”", "’", ":", ";")
+TERMINAL = (".", "!", "?", '"', "”", "’", ":", ";")
 
 
 def _is_title_like(line: str) -> bool:
@@ -95,8 +95,11 @@ def build_document(
     outlet: str | None = None,
 ) -> Document | None:
     if published is not None and not plausible(published):
-        ctx.warn(rel, f"publication date {published} is not between {EARLIEST.year} and {LATEST.year}; "
-                      "read as undated", entry=item)
+        ctx.warn(
+            rel,
+            f"publication date {published} is not between {EARLIEST.year} and {LATEST.year}; read as undated",
+            entry=item,
+        )
         published, found_by = None, None
     if len(body) > MAX_TEXT_CHARS:
         ctx.warn(rel, f"text longer than {MAX_TEXT_CHARS} characters; the rest is ignored")
@@ -106,7 +109,7 @@ def build_document(
         header_date = parse_date_string(header[1])
         if header_date and published is None:
             published, found_by = header_date, f"header line 'date {header[1]}'"
-        lines[0] = lines[0][header.end():].strip()
+        lines[0] = lines[0][header.end() :].strip()
 
     kept, chrome = _without_chrome(lines, ctx.reference)
     if published is None and chrome.dated:
@@ -118,7 +121,7 @@ def build_document(
         if when and published is None:
             published, found_by = when[0].day, f"dateline '{dateline['when']}'"
         outlet = outlet or (dateline["outlet"] and dateline["outlet"].strip())
-        kept[0] = kept[0][dateline.end():]
+        kept[0] = kept[0][dateline.end() :]
 
     if title is None and len(kept) > 1 and _is_title_like(kept[0]):
         title = kept.pop(0)

@@ -23,7 +23,7 @@ _UNPRINTABLE_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029]")
 
 def _split_long(token: re.Match[str]) -> str:
     text = token.group(0)
-    return " ".join(text[i:i + MAX_TOKEN_CHARS] for i in range(0, len(text), MAX_TOKEN_CHARS))
+    return " ".join(text[i : i + MAX_TOKEN_CHARS] for i in range(0, len(text), MAX_TOKEN_CHARS))
 
 
 def _lines(text: str) -> list[str]:
@@ -44,7 +44,7 @@ def clean_line(text: str | None, max_chars: int = MAX_LINE_CHARS) -> str | None:
         return None
     line = " ".join(line for line in _lines(str(text)) if line)
     if len(line) > max_chars:
-        line = line[:max_chars - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+        line = line[: max_chars - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
     return line or None
 
 
@@ -56,10 +56,13 @@ def clean_label(text: str, max_chars: int = MAX_LINE_CHARS) -> str:
 def escape_name(name: str) -> str:
     """A file name shown as one line: control characters and undecodable bytes (surrogate-escaped by the
     file system layer) as backslash escapes, so that a name can neither break a listing nor a writer."""
+
     def escaped(match: re.Match[str]) -> str:
         code = ord(match.group(0))
         if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8
             return f"\\x{code - 0xDC00:02x}"
-        return {"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(match.group(0), f"\\u{code:04x}" if code > 0xFF
-                                                             else f"\\x{code:02x}")
+        return {"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(
+            match.group(0), f"\\u{code:04x}" if code > 0xFF else f"\\x{code:02x}"
+        )
+
     return _UNPRINTABLE_NAME.sub(escaped, name)

@@ -31,8 +31,30 @@ DATE_META = (
     "sailthru.date",
     "parsely-pub-date",
 )
-BLOCKS = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr", "section", "article",
-          "header", "footer", "pre", "dd", "dt", "figcaption", "table", "ul", "ol"}
+BLOCKS = {
+    "p",
+    "div",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "tr",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "pre",
+    "dd",
+    "dt",
+    "figcaption",
+    "table",
+    "ul",
+    "ol",
+}
 SILENT = {"script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "math"}
 
 
@@ -125,7 +147,9 @@ def read(rel: str, data: bytes, ctx: ReadContext) -> Iterator[Document]:
         rel,
         ctx,
         extracted["text"],
-        title=meta.get("og:title") or meta.get("ld:headline") or extracted.get("title")
+        title=meta.get("og:title")
+        or meta.get("ld:headline")
+        or extracted.get("title")
         or (title_tag.text_content() if title_tag is not None else None),
         url=meta.get("og:url") or meta.get("ld:url") or extracted.get("url"),
         published=published,

@@ -56,7 +56,7 @@ def read(rel: str, data: bytes, ctx: ReadContext) -> Iterator[Document]:
     meta: dict = {}
     match = FRONT_MATTER.match(text)
     if match:
-        text = text[match.end():]
+        text = text[match.end() :]
         if len(match[1]) > MAX_FRONT_MATTER:
             raise SkipFile(f"front matter larger than {MAX_FRONT_MATTER // 1024} KB")
         try:

@@ -16,14 +16,25 @@ def _draw(chart: Chart, fmt: str, dpi: int = 150) -> bytes:
     from matplotlib.ticker import MaxNLocator
 
     # labels are the config's plain text: "$...$" in a section title must not be read as mathtext
-    with matplotlib.rc_context({"text.parse_math": False, "svg.hashsalt": "briefgen", "svg.fonttype": "path",
-                                "font.family": "DejaVu Sans", "font.size": 8}):
+    with matplotlib.rc_context(
+        {
+            "text.parse_math": False,
+            "svg.hashsalt": "briefgen",
+            "svg.fonttype": "path",
+            "font.family": "DejaVu Sans",
+            "font.size": 8,
+        }
+    ):
         figure = Figure(figsize=(6.3, 1.9), dpi=dpi)
         axes = figure.add_subplot()
         positions = range(len(chart.values))
         axes.bar(positions, chart.values, color=ACCENT, width=0.6)
-        axes.set_xticks(list(positions), chart.labels, rotation=0 if len(chart.labels) <= 10 else 45,
-                        ha="center" if len(chart.labels) <= 10 else "right")
+        axes.set_xticks(
+            list(positions),
+            chart.labels,
+            rotation=0 if len(chart.labels) <= 10 else 45,
+            ha="center" if len(chart.labels) <= 10 else "right",
+        )
         axes.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts of items: no tick at 2.5
         axes.set_title(chart.title, loc="left", color=INK, fontsize=9, fontweight="bold")
         for side in ("top", "right"):

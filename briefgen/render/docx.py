@@ -202,8 +202,9 @@ def _chart(document, chart: Chart) -> None:
 
 
 def render_docx(briefing: Briefing, options: RenderOptions) -> bytes:
-    document = _empty_document(reference_document(options.template_dirs, options.docx_reference),
-                               options.docx_reference)
+    document = _empty_document(
+        reference_document(options.template_dirs, options.docx_reference), options.docx_reference
+    )
     properties = document.core_properties
     properties.title = briefing.title
     properties.subject = f"{briefing.audience_title}, {window_label(briefing.window)}"
@@ -248,8 +249,11 @@ def render_docx(briefing: Briefing, options: RenderOptions) -> bytes:
         paragraph.add_run(f"[{number}] ").bold = True
         paragraph.add_run(source.title or source.path)
         origin = (source.outlet or source.path) + ("" if source.item is None else f" #{source.item}")
-        published = (f"published {display_date(source.published)} ({source.date_found_by})" if source.published
-                     else "publication date unknown")
+        published = (
+            f"published {display_date(source.published)} ({source.date_found_by})"
+            if source.published
+            else "publication date unknown"
+        )
         paragraph.add_run(f" — {origin}; {published}")
         if source.url and is_web_url(source.url):
             paragraph.add_run("; ")
@@ -257,8 +261,9 @@ def render_docx(briefing: Briefing, options: RenderOptions) -> bytes:
     if briefing.show_coverage:
         coverage = briefing.coverage
         _paragraph(document, "Heading 2", "Coverage")
-        document.add_paragraph(f"{coverage.read} documents read; {coverage.used} used; "
-                               f"{len(coverage.left_out)} left out.")
+        document.add_paragraph(
+            f"{coverage.read} documents read; {coverage.used} used; {len(coverage.left_out)} left out."
+        )
         for key, reason in coverage.left_out:
             _paragraph(document, "List Bullet", f"{key}: {reason}")
     stream = io.BytesIO()

@@ -24,8 +24,12 @@ def environment(template_dirs: tuple[Path, ...]) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(display_date=display_date, window_label=window_label, novelty_sentence=novelty_sentence,
-                       conflict_note=conflict_note)
+    env.filters.update(
+        display_date=display_date,
+        window_label=window_label,
+        novelty_sentence=novelty_sentence,
+        conflict_note=conflict_note,
+    )
     env.tests["web_url"] = is_web_url
     return env
 

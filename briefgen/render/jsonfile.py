@@ -20,13 +20,19 @@ def _evidence(evidence: tuple[Evidence, ...]) -> list[dict[str, Any]]:
 
 
 def item_dict(item: Item, numbers: dict[str, int]) -> dict[str, Any]:
-    entry: dict[str, Any] = {"id": item.id, "text": item.text, "lead": item.lead, "date": _iso(item.date),
-             "sources": list(item.sources), "evidence": _evidence(item.evidence),
-             "details": [{"text": d.text, "sources": list(d.sources), "evidence": _evidence(d.evidence)}
-                         for d in item.details],
-             "figures": [{"quantity": f.quantity, "value": f.value, "sources": list(f.sources)}
-                         for f in item.figures],
-             "fields": dataclasses.asdict(item.fields)}
+    entry: dict[str, Any] = {
+        "id": item.id,
+        "text": item.text,
+        "lead": item.lead,
+        "date": _iso(item.date),
+        "sources": list(item.sources),
+        "evidence": _evidence(item.evidence),
+        "details": [
+            {"text": d.text, "sources": list(d.sources), "evidence": _evidence(d.evidence)} for d in item.details
+        ],
+        "figures": [{"quantity": f.quantity, "value": f.value, "sources": list(f.sources)} for f in item.figures],
+        "fields": dataclasses.asdict(item.fields),
+    }
     if item.conflict:
         entry.update(conflict=True, note=conflict_note(item.conflict, numbers))
     if item.new:
@@ -53,9 +59,21 @@ def briefing_dict(briefing: Briefing) -> dict[str, Any]:
             for section in briefing.sections
         ],
         "tables": [
-            {"id": table.id, "title": table.title, "section": table.section, "columns": list(table.columns),
-             "rows": [{"item": row.item, "cells": list(row.cells), "sources": list(row.sources),
-                       "conflict": row.conflict is not None} for row in table.rows]}
+            {
+                "id": table.id,
+                "title": table.title,
+                "section": table.section,
+                "columns": list(table.columns),
+                "rows": [
+                    {
+                        "item": row.item,
+                        "cells": list(row.cells),
+                        "sources": list(row.sources),
+                        "conflict": row.conflict is not None,
+                    }
+                    for row in table.rows
+                ],
+            }
             for table in briefing.tables
         ],
         "editor_note": briefing.editor_note,

@@ -34,7 +34,6 @@ class TemplateOnlyFetcher(URLFetcher):
             raise ValueError(f"refused to fetch {url}: only template files and data: URLs are allowed")
         return super().fetch(url, headers)
 
-
     def _find(self, path: Path) -> Path | None:
         """The file inside the template folders; an asset a user folder lacks (fonts/...) is looked up in
         the next folder, as templates are."""
@@ -42,13 +41,22 @@ class TemplateOnlyFetcher(URLFetcher):
         if home is None:
             return None
         relative = path.relative_to(home)
-        return next((f / relative for f in self._allowed if (f / relative).resolve().is_relative_to(f)
-                     and (f / relative).is_file()), None)
+        return next(
+            (
+                f / relative
+                for f in self._allowed
+                if (f / relative).resolve().is_relative_to(f) and (f / relative).is_file()
+            ),
+            None,
+        )
 
 
 def render_pdf(briefing: Briefing, options: RenderOptions) -> bytes:
     markup = render_html_text(briefing, options.template_dirs, options.template)
-    document = HTML(string=markup, base_url=str(options.template_dirs[0]) + "/",
-                    url_fetcher=TemplateOnlyFetcher(options.template_dirs))
+    document = HTML(
+        string=markup,
+        base_url=str(options.template_dirs[0]) + "/",
+        url_fetcher=TemplateOnlyFetcher(options.template_dirs),
+    )
     # a fixed file identifier, so that the same briefing gives the same bytes
     return document.write_pdf(pdf_variant=options.pdf_variant, pdf_identifier=b"briefgen")

@@ -38,8 +38,11 @@ def novelty_sentence(novelty: Novelty) -> str:
     if novelty.since is None:
         return "First recorded run of this briefing: nothing to compare with."
     since = f"the briefing of {novelty.since.start} to {novelty.since.end}"
-    return f"{novelty.new} of {novelty.total} items are new since {since}." if novelty.new else \
-        f"No new items since {since}."
+    return (
+        f"{novelty.new} of {novelty.total} items are new since {since}."
+        if novelty.new
+        else f"No new items since {since}."
+    )
 
 
 def conflict_note(conflict: Conflict, numbers: dict[str, int]) -> str:

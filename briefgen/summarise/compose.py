@@ -78,20 +78,29 @@ def figures(reports: list[Fact], cite: dict[str, str]) -> tuple[tuple[Figure, ..
                 continue  # "at least three of the ...": nothing named to compare
             thing = amount["of"].split()[-1].lower().rstrip("s")
             by_thing.setdefault(thing, {}).setdefault(amount["number"], []).append(
-                (amount["of"], amount["value"], report.document))
+                (amount["of"], amount["value"], report.document)
+            )
     found = tuple(
         Figure(given[0][0], given[0][1], tuple(dict.fromkeys(cite[d.key] for _, _, d in given)))
-        for values in by_thing.values() for given in values.values())
+        for values in by_thing.values()
+        for given in values.values()
+    )
     for thing, values in by_thing.items():
         groups = list(values.values())
         disagree = any(
             any(not _states(d, second[0][1]) for _, _, d in first)
             and any(not _states(d, first[0][1]) for _, _, d in second)
-            for n, first in enumerate(groups) for second in groups[n + 1:])
+            for n, first in enumerate(groups)
+            for second in groups[n + 1 :]
+        )
         if disagree:
-            return found, Conflict(thing, tuple(
-                Figure(given[0][0], given[0][1], tuple(dict.fromkeys(cite[d.key] for _, _, d in given)))
-                for given in groups))
+            return found, Conflict(
+                thing,
+                tuple(
+                    Figure(given[0][0], given[0][1], tuple(dict.fromkeys(cite[d.key] for _, _, d in given)))
+                    for given in groups
+                ),
+            )
     return found, None
 
 
@@ -106,8 +115,10 @@ def shorten(text: str, min_words: int = 8) -> str:
 
 def _repeats(plan: Plan, kept: list[Plan]) -> float:
     """How far an event's lead says again what a stronger kept lead of its section says (0 to 1)."""
-    return max((overlap(plan.lead.words, other.lead.words) for other in kept
-                if other is not plan and other.rank >= plan.rank), default=0.0)
+    return max(
+        (overlap(plan.lead.words, other.lead.words) for other in kept if other is not plan and other.rank >= plan.rank),
+        default=0.0,
+    )
 
 
 def _fit(chosen: dict[str, list[Plan]], protected: list[Plan], pinned: set[str], max_words: int | None) -> None:
@@ -134,12 +145,22 @@ def _fit(chosen: dict[str, list[Plan]], protected: list[Plan], pinned: set[str],
         return plan.rank - REPEAT_PENALTY * _repeats(plan, chosen[section]) - WORD_COST * plan.words_of(plan.event.lead)
 
     while total() > max_words:
-        details = [(d.rank - WORD_COST * plan.words_of(d), plan, d) for plans in chosen.values() for plan in plans
-                   for d in plan.details if d.id not in pinned]
-        items = [(worth(p, s), s, p) for s, plans in chosen.items() for p in plans[1:]
-                 if not is_protected(p) and droppable(p)]
-        items = items or [(worth(p, s), s, p) for s, plans in chosen.items() for p in plans
-                          if not is_protected(p) and droppable(p)]
+        details = [
+            (d.rank - WORD_COST * plan.words_of(d), plan, d)
+            for plans in chosen.values()
+            for plan in plans
+            for d in plan.details
+            if d.id not in pinned
+        ]
+        items = [
+            (worth(p, s), s, p)
+            for s, plans in chosen.items()
+            for p in plans[1:]
+            if not is_protected(p) and droppable(p)
+        ]
+        items = items or [
+            (worth(p, s), s, p) for s, plans in chosen.items() for p in plans if not is_protected(p) and droppable(p)
+        ]
         items = items or [(worth(p, s), s, p) for s, plans in chosen.items() for p in plans if droppable(p)]
         weakest_detail = min(details, key=lambda t: t[0], default=None)
         weakest_item = min(items, key=lambda t: t[0], default=None)
@@ -156,8 +177,10 @@ def _evidence(documents: list[Document], facts: list[Fact], source_of: dict[str,
     first: dict[str, Fact] = {}
     for fact in facts:
         first.setdefault(fact.document.key, fact)
-    return tuple(Evidence(source_of[d.key], d.text[first[d.key].span[0]:first[d.key].span[1]], *first[d.key].span)
-                 for d in documents)
+    return tuple(
+        Evidence(source_of[d.key], d.text[first[d.key].span[0] : first[d.key].span[1]], *first[d.key].span)
+        for d in documents
+    )
 
 
 def _merged_fields(facts: list[Fact]) -> Fields:
@@ -178,7 +201,10 @@ def _merged_fields(facts: list[Fact]) -> Fields:
 
 
 def compose(
-    events: list[Event], audience: AudienceSpec, sections: tuple[SectionSpec, ...], watch_quota: dict[str, int],
+    events: list[Event],
+    audience: AudienceSpec,
+    sections: tuple[SectionSpec, ...],
+    watch_quota: dict[str, int],
     edits: Edits | None = None,
 ) -> tuple[tuple[Section, ...], tuple[Item, ...], tuple[Source, ...]]:
     """The audience's sections (in its order), its key points, and the sources they cite.
@@ -192,10 +218,16 @@ def compose(
     chosen: dict[str, list[Plan]] = {}
     protected: list[Plan] = []
     for section_id in audience.sections:
-        own = sorted((Plan(e, [d for d in e.details if d.id not in dropped][:MAX_DETAILS] if audience.details else [],
-                           replaced)
-                      for e in events if e.lead.lead.section == section_id and e.id not in dropped),
-                     key=lambda p: -p.rank)
+        own = sorted(
+            (
+                Plan(
+                    e, [d for d in e.details if d.id not in dropped][:MAX_DETAILS] if audience.details else [], replaced
+                )
+                for e in events
+                if e.lead.lead.section == section_id and e.id not in dropped
+            ),
+            key=lambda p: -p.rank,
+        )
         # pins first; then the strongest watched events, which always surface
         kept = [p for p in own if p.id in pinned]
         for watch, quota in watch_quota.items():
@@ -223,8 +255,11 @@ def compose(
         event = plan.event
         reports = [f for part in event.parts for f in part.reports]
         found, conflict = figures(reports, cite)
-        details = tuple(Detail(replaced.get(d.id, d.text), *cited(d.documents, d.reports))
-                        for d in plan.details) if with_details else ()
+        details = (
+            tuple(Detail(replaced.get(d.id, d.text), *cited(d.documents, d.reports)) for d in plan.details)
+            if with_details
+            else ()
+        )
         sources_, evidence = cited(event.documents, reports)
         lead = replaced.get(event.id, lead_text)
         return Item(
@@ -243,13 +278,17 @@ def compose(
 
     titles = {s.id: s.title for s in sections}
     built = tuple(
-        Section(section_id, titles[section_id],
-                tuple(item(p, p.lead.text, p.id, True)
-                      for p in sorted(picked, key=lambda p: (p.id not in pinned, *_reading_order(p)))))
+        Section(
+            section_id,
+            titles[section_id],
+            tuple(
+                item(p, p.lead.text, p.id, True)
+                for p in sorted(picked, key=lambda p: (p.id not in pinned, *_reading_order(p)))
+            ),
+        )
         for section_id, picked in chosen.items()
     )
-    points = tuple(item(p, shorten(p.lead.text), item_id("key-point", p.lead.text), False)
-                   for p in key_points)
+    points = tuple(item(p, shorten(p.lead.text), item_id("key-point", p.lead.text), False) for p in key_points)
     return built, points, tuple(sources.values())
 
 

@@ -82,8 +82,12 @@ def _actors_differ(a: Fact, b: Fact) -> bool:
 
 def _one_article(a: Draft, b: Draft) -> Iterator[tuple[Fact, Fact]]:
     """Pairs of their strongest reports that come from the same article."""
-    return ((x, y) for x in a.reports[:PARTS_COMPARED] for y in b.reports[:PARTS_COMPARED]
-            if x.document.key == y.document.key)
+    return (
+        (x, y)
+        for x in a.reports[:PARTS_COMPARED]
+        for y in b.reports[:PARTS_COMPARED]
+        if x.document.key == y.document.key
+    )
 
 
 def _told_together(a: Draft, b: Draft) -> bool:
@@ -103,7 +107,8 @@ def same_event(a: Draft, b: Draft, similarity: float) -> bool:
         return False
     undated = first.date is None or second.date is None
     if (undated or _days_agree(first, second)) and (
-            _named_back(a, b) or (first.kind is not Kind.FORWARD_LOOKING and _told_together(a, b))):
+        _named_back(a, b) or (first.kind is not Kind.FORWARD_LOOKING and _told_together(a, b))
+    ):
         return True  # one article tells one event in several sentences, naming several places
     if not _days_agree(first, second):
         return False
@@ -126,8 +131,9 @@ def group_events(drafts: list[Draft]) -> list[Event]:
     A draft is compared only with the events that share its article, or its section and one of its
     entities (at most CANDIDATES of them, the most recent first), so this is not all pairs.
     """
-    order = sorted(range(len(drafts)), key=lambda n: (-drafts[n].rank, drafts[n].lead.document.key,
-                                                       drafts[n].lead.position))
+    order = sorted(
+        range(len(drafts)), key=lambda n: (-drafts[n].rank, drafts[n].lead.document.key, drafts[n].lead.position)
+    )
     vectors = embed([draft.lead.text for draft in drafts])
     events: list[Event] = []
     members: list[list[int]] = []  # draft numbers of each event
@@ -136,9 +142,17 @@ def group_events(drafts: list[Draft]) -> list[Event]:
         fact = drafts[n].lead
         keys = [(fact.section, fact.document.key)] + [(fact.section, term) for term in sorted(fact.key_terms)]
         candidates = sorted({e for key in keys for e in index[key][-CANDIDATES:]})[:CANDIDATES]
-        home = next((e for e in candidates if any(
-            same_event(drafts[m], drafts[n], float(np.dot(vectors[m], vectors[n])))
-            for m in members[e][:PARTS_COMPARED])), None)
+        home = next(
+            (
+                e
+                for e in candidates
+                if any(
+                    same_event(drafts[m], drafts[n], float(np.dot(vectors[m], vectors[n])))
+                    for m in members[e][:PARTS_COMPARED]
+                )
+            ),
+            None,
+        )
         if home is None:
             home = len(events)
             events.append(Event([]))

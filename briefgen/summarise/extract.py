@@ -39,12 +39,47 @@ CONNECTIVE = re.compile(
     re.I,
 )
 NUMBER_WORDS = {
-    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40,
-    "fifty": 50, "hundred": 100, "dozens": None, "hundreds": None, "thousands": None, "dozen": 12,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "hundred": 100,
+    "dozens": None,
+    "hundreds": None,
+    "thousands": None,
+    "dozen": 12,
 }
-QUALIFIERS = ("nearly", "almost", "about", "around", "approximately", "roughly", "some", "over", "more than",
-              "at least", "up to", "fewer than", "less than", "another", "an additional", "a further", "only")
+QUALIFIERS = (
+    "nearly",
+    "almost",
+    "about",
+    "around",
+    "approximately",
+    "roughly",
+    "some",
+    "over",
+    "more than",
+    "at least",
+    "up to",
+    "fewer than",
+    "less than",
+    "another",
+    "an additional",
+    "a further",
+    "only",
+)
 QUANTITY = re.compile(
     r"(?:(?P<qualifier>" + "|".join(QUALIFIERS) + r")\s+)?"
     r"(?<![\w.,])(?P<value>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|" + "|".join(NUMBER_WORDS) + r")(?![\w.,]\d)"
@@ -52,8 +87,11 @@ QUANTITY = re.compile(
     r"(?P<words>(?:\s+[\w'’-]+){1,4})",
     re.I,
 )
-TIME_OF_DAY = re.compile(r"\s*(?:a\.?m\.?|p\.?m\.?|am|pm|o'clock|hours?|minutes?|days?|weeks?|months?|years?|"
-                         r"per ?cent|percent|%)(?!\w)", re.I)
+TIME_OF_DAY = re.compile(
+    r"\s*(?:a\.?m\.?|p\.?m\.?|am|pm|o'clock|hours?|minutes?|days?|weeks?|months?|years?|"
+    r"per ?cent|percent|%)(?!\w)",
+    re.I,
+)
 ROLE = re.compile(
     r"(?P<role>(?:(?:[A-Z][\w'’.-]*|of|the)\s+){0,4}(?:Director[- ]General|Force Commander|Commander|President|"
     r"Prime Minister|Minister|Secretary(?:-General)?|Ambassador|Chief|Spokes(?:person|man|woman)|General|"
@@ -65,7 +103,7 @@ ATTRIBUTION = re.compile(
     r"(?P<before>[^,.;“\"]{1,60})\s+(?:said|says|told|remarked|explained|added|noted)\b"
 )
 UNNAMED = re.compile(r"^\s*(?i:a|an|one|another|the|some|several|many|local|other)\b(?!.*\b[A-Z][a-z]+\s+[A-Z])")
-OPENING_QUOTES = "\"“‘"
+OPENING_QUOTES = '"“‘'
 HORIZON = re.compile(
     r"\b(?:in the coming (?:days|weeks|months)|coming (?:days|weeks|months)|next (?:week|month|year)|soon|"
     r"this (?:week|month|year)|later this (?:week|month|year)|by (?:the end of )?(?:January|February|March|April|May|"
@@ -73,15 +111,59 @@ HORIZON = re.compile(
     r"August|September|October|November|December)|before [A-Z]\w+ \d{1,2}|long haul|for years)\b",
     re.I,
 )
-FUNCTION_WORDS = {"of", "the", "a", "an", "in", "on", "at", "to", "for", "from", "by", "with", "and", "or", "were",
-                  "was", "are", "is", "would", "will", "had", "have", "has", "that", "who", "which", "as",
-                  "during", "near", "after", "before", "since", "while", "when", "into", "across", "through",
-                  "over", "under", "between", "against", "around", "inside", "outside"}
+FUNCTION_WORDS = {
+    "of",
+    "the",
+    "a",
+    "an",
+    "in",
+    "on",
+    "at",
+    "to",
+    "for",
+    "from",
+    "by",
+    "with",
+    "and",
+    "or",
+    "were",
+    "was",
+    "are",
+    "is",
+    "would",
+    "will",
+    "had",
+    "have",
+    "has",
+    "that",
+    "who",
+    "which",
+    "as",
+    "during",
+    "near",
+    "after",
+    "before",
+    "since",
+    "while",
+    "when",
+    "into",
+    "across",
+    "through",
+    "over",
+    "under",
+    "between",
+    "against",
+    "around",
+    "inside",
+    "outside",
+}
 STATEMENT_DATE = re.compile(r"\b(?:said|says|told|announced|confirmed|stated|reported)\s+(?:on\s+)?$", re.I)
 # "MOGADISHU, Sept 23, 2024 (Horn Wire) - ", "ANKARA - ": a place in capitals, perhaps a date and an agency
-DATELINE = re.compile(r"^(?=\S)(?:[A-Z][A-Z.'’ /-]{2,40})?(?:,?\s*(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)?"
-                      r"(?:,?\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?)?"
-                      r"(?:\s*\([^()\n]{1,40}\))?\s+[-–—]+\s+(?=[A-Z])")
+DATELINE = re.compile(
+    r"^(?=\S)(?:[A-Z][A-Z.'’ /-]{2,40})?(?:,?\s*(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)?"
+    r"(?:,?\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?)?"
+    r"(?:\s*\([^()\n]{1,40}\))?\s+[-–—]+\s+(?=[A-Z])"
+)
 SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*$")
 MIN_WORDS, MAX_WORDS = 6, 70
 STATEMENT_LAG = timedelta(days=7)  # a decision "on Friday" is news for a week; "until June 30" is a horizon
@@ -93,7 +175,8 @@ NAMES_BACK = (  # a sentence that names what the one before it told of: "The vot
     r"^(?:They|It|He|She|Its|Their|These|Those|Both)\b|^(?:The|This|That|Under\s+the)\s+(?:[\w-]+\s+){0,2}?(?:attack|"
     r"assault|operation|raid|clash(?:es)?|fighting|ambush|blast|explosion|crash|massacre|killings?|incident|vote|"
     r"resolution|decision|designations?|meeting|summit|talks|delivery|shipment|consignment|deployment|contingent|"
-    r"unit|victims|attackers|gunmen|officers|troops|soldiers|group|statement|report|move|offensive)\b")
+    r"unit|victims|attackers|gunmen|officers|troops|soldiers|group|statement|report|move|offensive)\b"
+)
 REFERS_BACK = re.compile(NAMES_BACK + r"|\balso\b")  # ...or adds to it
 NAMED_BACK = re.compile(NAMES_BACK)
 CONTEXT_SCORE = 0.5  # a sentence filed only because it refers back ranks low
@@ -106,10 +189,12 @@ DONE = "done"  # the modality of a report of what happened
 PROSPECTIVE = "prospective"  # ...of a forward-looking one, when the topic names no prospective status
 # "formed in 2023", "during 2022": a bare year after a word that makes it one (not "2000 officers")
 PAST_YEAR = re.compile(
-    r"\b(?:in|during|until|through|throughout)\s+(?:(?:early|late|mid-?)\s*)?((?:19|20)\d\d)\b(?![\d,])")
+    r"\b(?:in|during|until|through|throughout)\s+(?:(?:early|late|mid-?)\s*)?((?:19|20)\d\d)\b(?![\d,])"
+)
 SINCE = re.compile(r"\bsince\b[^,;:.]*$", re.I)  # "since the embargo was lifted in December 2023": same clause
-GIVING = re.compile(r"\b(?:donat|deliver|hand(?:ed|s|ing)?\s+over|gave|give|suppl|provid|transferr?|ship|sen[dt])\w*",
-                    re.I)
+GIVING = re.compile(
+    r"\b(?:donat|deliver|hand(?:ed|s|ing)?\s+over|gave|give|suppl|provid|transferr?|ship|sen[dt])\w*", re.I
+)
 BY_WHOM = re.compile(r"\b(?:by|from)\s+(?:the\s+)?$", re.I)  # "donated by the United States"
 TO_WHOM = re.compile(r"\b(?:to|for(?:\s+use\s+by)?)\s+(?:the\s+)?$", re.I)  # "handed to the PNH"
 CURRENCY_BEFORE = re.compile(r"(?:[$€£]|\b(?:US|USD|EUR|KES|KSh)\s?)$")  # "$15", "US$ 15"
@@ -186,8 +271,9 @@ class TopicMatchers:
     def of(cls, topic: TopicFile) -> TopicMatchers:
         return cls(
             topic=topic,
-            roles={role: tuple(Lexicon.of(topic.entities[name].terms) for name in topic.groups_with(role))
-                   for role in Role},
+            roles={
+                role: tuple(Lexicon.of(topic.entities[name].terms) for name in topic.groups_with(role)) for role in Role
+            },
             cues={name: Lexicon.of(rule.cues) for name, rule in topic.sections.items()},
             decisions={name: Lexicon.of(rule.decisions) for name, rule in topic.sections.items()},
             forward=Lexicon.of(topic.forward_looking),
@@ -255,16 +341,20 @@ def quantities(text: str, skip: list[range]) -> list[dict[str, Any]]:
             words.append(bare)
             if word[-1:] in ",.;:" or (len(bare) > 3 and bare.endswith("s")):
                 break  # a plural noun ends the phrase: "four gang members", "40 rifles"
-        found.append({
-            "value": value,
-            "number": _as_number(value),
-            "qualifier": (match["qualifier"] or "").lower() or None,
-            "more": bool(match["more"]),
-            "of": " ".join(words).strip(",.;:"),
-            "text": " ".join(p for p in (match["qualifier"], value, match["more"], *words) if p).strip(",.;:"),
-            "money": bool(CURRENCY_BEFORE.search(text[max(0, match.start("value") - 4):match.start("value")])
-                          or CURRENCY_AFTER.match(text, match.end("value"))),
-        })
+        found.append(
+            {
+                "value": value,
+                "number": _as_number(value),
+                "qualifier": (match["qualifier"] or "").lower() or None,
+                "more": bool(match["more"]),
+                "of": " ".join(words).strip(",.;:"),
+                "text": " ".join(p for p in (match["qualifier"], value, match["more"], *words) if p).strip(",.;:"),
+                "money": bool(
+                    CURRENCY_BEFORE.search(text[max(0, match.start("value") - 4) : match.start("value")])
+                    or CURRENCY_AFTER.match(text, match.end("value"))
+                ),
+            }
+        )
     return found
 
 
@@ -327,8 +417,9 @@ def _section_scores(scan: Scan, topic: TopicFile, section_ids: list[str]) -> dic
     return scores
 
 
-def _filed_sections(text: str, chances: dict[str, float], cue_scores: dict[str, float], topic: TopicFile,
-                    section_ids: list[str]) -> dict[str, float]:
+def _filed_sections(
+    text: str, chances: dict[str, float], cue_scores: dict[str, float], topic: TopicFile, section_ids: list[str]
+) -> dict[str, float]:
     """How well the sentence fits each section: the filer's probability of the section's kind.
 
     A sentence is filed when the filer thinks it informs some section, or when a section's cues take it;
@@ -338,7 +429,8 @@ def _filed_sections(text: str, chances: dict[str, float], cue_scores: dict[str, 
     """
     likeliest = max((p for kind, p in chances.items() if kind != NONE), default=0.0)
     informs = chances.get(NONE, 1.0) < NONE_CUTOFF and bool(
-        _names(text) or DIGIT.search(text) or likeliest >= SURE_KIND)
+        _names(text) or DIGIT.search(text) or likeliest >= SURE_KIND
+    )
     if not (informs or cue_scores):
         return {}
     if cue_scores:
@@ -356,18 +448,21 @@ def _giving(text: str, matchers: TopicMatchers) -> tuple[str | None, str | None]
         return None, None
     lexicons = [matchers.nations.lexicon, *matchers.roles[Role.MISSION], *matchers.roles[Role.PARTNER]]
     # at one offset the longest name: "Haitian National Police", not "Haitian"
-    named = sorted((match for lexicon in lexicons for match in lexicon.matches(text)),
-                   key=lambda match: (match[0], -len(match[1])))
+    named = sorted(
+        (match for lexicon in lexicons for match in lexicon.matches(text)), key=lambda match: (match[0], -len(match[1]))
+    )
     donor = recipient = None
     for offset, words in named:
-        before = text[max(0, offset - 20):offset]
+        before = text[max(0, offset - 20) : offset]
         if offset > verb.start() and donor is None and BY_WHOM.search(before):
             donor = words
         elif offset > verb.start() and recipient is None and TO_WHOM.search(before):
             recipient = words
     if donor is None:  # "France delivered ...": the nation before the verb
-        donor = next((words for offset, words in reversed(named) if offset < verb.start()
-                      and matchers.nations.name_of(words)), None)
+        donor = next(
+            (words for offset, words in reversed(named) if offset < verb.start() and matchers.nations.name_of(words)),
+            None,
+        )
     return donor, recipient
 
 
@@ -426,8 +521,12 @@ def _period_end(text: str, named: list[DateMention]) -> date | None:
     years = list(PAST_YEAR.finditer(text))
     if any(SINCE.search(text[:start]) for start in [m.start for m in named] + [y.start() for y in years]):
         return None
-    ends = [m.day if m.precision == "day" else (m.day.replace(day=28) + timedelta(days=4)).replace(day=1)
-            - timedelta(days=1) for m in named]
+    ends = [
+        m.day
+        if m.precision == "day"
+        else (m.day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        for m in named
+    ]
     return max(ends + [date(int(y[1]), 12, 31) for y in years], default=None)
 
 
@@ -463,8 +562,9 @@ def candidates(document: Document) -> list[Candidate]:
     return found
 
 
-def extract(documents: list[Document], topic: TopicFile, section_ids: list[str],
-            as_of: date) -> tuple[list[Fact], list[Diagnostic]]:
+def extract(
+    documents: list[Document], topic: TopicFile, section_ids: list[str], as_of: date
+) -> tuple[list[Fact], list[Diagnostic]]:
     """Every sentence that belongs in one of the sections, with its event date and fields; and a warning for
     each document that could not be read through, which is skipped: one article never stops a run.
 
@@ -483,8 +583,9 @@ def extract(documents: list[Document], topic: TopicFile, section_ids: list[str],
     gathered: list[tuple[Candidate, Scan]] = []
     for document in documents:
         gathered += contained(document, partial(_scanned, document, matchers))
-    filed = shipped_filer().probabilities(features([c.text for c, _ in gathered],
-                                                   [scan.signals(topic) for _, scan in gathered]))
+    filed = shipped_filer().probabilities(
+        features([c.text for c, _ in gathered], [scan.signals(topic) for _, scan in gathered])
+    )
     by_document: dict[str, list[tuple[Candidate, Scan, dict[str, float]]]] = {}
     for (candidate, scan), chances in zip(gathered, filed, strict=True):
         by_document.setdefault(candidate.document.key, []).append((candidate, scan, chances))
@@ -492,8 +593,9 @@ def extract(documents: list[Document], topic: TopicFile, section_ids: list[str],
     failed = {diagnostic.path for diagnostic in skipped}
     for document in documents:
         if document.key not in failed:
-            facts += contained(document, partial(_facts_of, document, by_document.get(document.key, []), matchers,
-                                                 section_ids, as_of))
+            facts += contained(
+                document, partial(_facts_of, document, by_document.get(document.key, []), matchers, section_ids, as_of)
+            )
     return facts, skipped
 
 
@@ -501,21 +603,28 @@ def _scanned(document: Document, matchers: TopicMatchers) -> list[tuple[Candidat
     return [(candidate, matchers.scan(candidate.text)) for candidate in candidates(document)]
 
 
-def _facts_of(document: Document, filed: list[tuple[Candidate, Scan, dict[str, float]]],
-              matchers: TopicMatchers, section_ids: list[str], as_of: date) -> list[Fact]:
+def _facts_of(
+    document: Document,
+    filed: list[tuple[Candidate, Scan, dict[str, float]]],
+    matchers: TopicMatchers,
+    section_ids: list[str],
+    as_of: date,
+) -> list[Fact]:
     topic = matchers.topic
     facts: list[Fact] = []
     reference = document.published or as_of
     paragraphs = document.text.split("\n\n")
-    lead = next((m.day for m in find_dates(" ".join(paragraphs[:2]), reference, nearest=True)
-                 if m.precision == "day"), None)
+    lead = next(
+        (m.day for m in find_dates(" ".join(paragraphs[:2]), reference, nearest=True) if m.precision == "day"), None
+    )
     before: tuple[int, Fact] | None = None  # (paragraph, last fact): what a sentence referring back speaks of
     for candidate, scan, chances in filed:
         text, sentence, position = candidate.text, candidate.sentence, candidate.position
         present = scan.roles
         scores = _filed_sections(text, chances, _section_scores(scan, topic, section_ids), topic, section_ids)
-        context = before[1] if before is not None and before[0] == sentence.paragraph and \
-            REFERS_BACK.search(text) else None
+        context = (
+            before[1] if before is not None and before[0] == sentence.paragraph and REFERS_BACK.search(text) else None
+        )
         if context is not None and not scores:
             scores = {context.section: CONTEXT_SCORE}  # "A bystander was also hurt in the blast."
         watch = scan.watch
@@ -529,13 +638,16 @@ def _facts_of(document: Document, filed: list[tuple[Candidate, Scan, dict[str, f
         modality = matchers.modality(scan)
         named = _event_dates(text, reference, scan.forward)
         # "police said on Wednesday that ... on Monday": the event is Monday
-        events = [m for m in named if not STATEMENT_DATE.search(text[:m.start])]
+        events = [m for m in named if not STATEMENT_DATE.search(text[: m.start])]
         mentions = [m for m in events or named if m.precision == "day"]
         stated = False  # whether the sentence names the day of what it reports (not only of a statement)
         if kind == Kind.FORWARD_LOOKING:
             # the date of the statement or decision, not of the future it speaks of
-            recent = [m.day for m in mentions if document.published is not None
-                      and timedelta(0) <= document.published - m.day <= STATEMENT_LAG]
+            recent = [
+                m.day
+                for m in mentions
+                if document.published is not None and timedelta(0) <= document.published - m.day <= STATEMENT_LAG
+            ]
             when = recent[0] if recent else document.published
             stated = bool(recent)
         elif mentions:
@@ -557,34 +669,41 @@ def _facts_of(document: Document, filed: list[tuple[Candidate, Scan, dict[str, f
             "quantities": found_quantities,
             "modality": modality,
         }
-        weight = (min(best, CUE_CAP) + INFORMATIVE * (1.0 - chances.get(NONE, 0.0))
-                  + 0.5 * bool(common["quantities"]) + 0.2 * len(present)
-                  + 0.3 * bool(common["people"]) + SPECIFIC * (bool(mentions) + min(len(_names(text)), 3)))
+        weight = (
+            min(best, CUE_CAP)
+            + INFORMATIVE * (1.0 - chances.get(NONE, 0.0))
+            + 0.5 * bool(common["quantities"])
+            + 0.2 * len(present)
+            + 0.3 * bool(common["people"])
+            + SPECIFIC * (bool(mentions) + min(len(_names(text)), 3))
+        )
         weight += 1.0 if position == 0 else 0.5 if position < 3 else 0.0
         if _quote_speaker_unnamed(sentence, paragraphs[sentence.paragraph]):
             weight *= 0.2
         key_terms = frozenset(
             t.lower() for role in (Role.PLACE, Role.MATERIEL, Role.OPPONENT) for t in scan.named[role]
         ) | frozenset(n.lower() for n in scan.contributors)
-        facts.append(Fact(
-            section=section,
-            text=text,
-            date=when,
-            document=document,
-            score=round(weight + (2.0 if watch else 0.0), 3),
-            position=position,
-            span=(sentence.start, sentence.end),
-            fields=_fields(section, text, scan, common, matchers),
-            key_terms=key_terms,
-            actors=frozenset(scan.contributors),
-            words=content_words(text),
-            anchors=anchors(text),
-            date_stated=stated,
-            follows=context.position if context is not None and NAMED_BACK.search(text) else None,
-            period_end=_period_end(text, named),
-            amounts=tuple(found_quantities),
-            watch=watch.name if watch else None,
-            kind=kind,
-        ))
+        facts.append(
+            Fact(
+                section=section,
+                text=text,
+                date=when,
+                document=document,
+                score=round(weight + (2.0 if watch else 0.0), 3),
+                position=position,
+                span=(sentence.start, sentence.end),
+                fields=_fields(section, text, scan, common, matchers),
+                key_terms=key_terms,
+                actors=frozenset(scan.contributors),
+                words=content_words(text),
+                anchors=anchors(text),
+                date_stated=stated,
+                follows=context.position if context is not None and NAMED_BACK.search(text) else None,
+                period_end=_period_end(text, named),
+                amounts=tuple(found_quantities),
+                watch=watch.name if watch else None,
+                kind=kind,
+            )
+        )
         before = (sentence.paragraph, facts[-1])
     return facts

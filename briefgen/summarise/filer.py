@@ -27,8 +27,14 @@ MODEL = resource_path("briefgen", "data", "filer.npz")  # a path: scripts/train_
 NONE = "none"  # the class of a sentence that informs no section
 DIGIT = re.compile(r"\d")
 # the topic-derived features, in order; the embedding follows them
-TOPIC_FEATURES = (*(f"role:{r}" for r in Role), f"role:{NATION}", "forward", "decision",
-                  *(f"cues:{k}" for k in Kind), "digit")
+TOPIC_FEATURES = (
+    *(f"role:{r}" for r in Role),
+    f"role:{NATION}",
+    "forward",
+    "decision",
+    *(f"cues:{k}" for k in Kind),
+    "digit",
+)
 
 
 @cache
@@ -62,13 +68,20 @@ class SentenceSignals:
     cues: dict[Kind, int]  # cue words of each kind's sections
 
     def vector(self, has_digit: bool) -> list[float]:
-        return [*(float(r in self.roles) for r in Role), float(NATION in self.roles), float(self.forward),
-                float(self.decision), *(math.log1p(self.cues.get(k, 0)) for k in Kind), float(has_digit)]
+        return [
+            *(float(r in self.roles) for r in Role),
+            float(NATION in self.roles),
+            float(self.forward),
+            float(self.decision),
+            *(math.log1p(self.cues.get(k, 0)) for k in Kind),
+            float(has_digit),
+        ]
 
 
 def features(texts: list[str], signals: list[SentenceSignals]) -> np.ndarray:
-    topic = np.array([s.vector(bool(DIGIT.search(t))) for t, s in zip(texts, signals, strict=True)],
-                     dtype=np.float32).reshape(len(texts), len(TOPIC_FEATURES))
+    topic = np.array(
+        [s.vector(bool(DIGIT.search(t))) for t, s in zip(texts, signals, strict=True)], dtype=np.float32
+    ).reshape(len(texts), len(TOPIC_FEATURES))
     return np.hstack([topic, embed(texts)])
 
 

@@ -57,8 +57,9 @@ class Draft:
     @property
     def rank(self) -> float:
         """How much the fact matters: its strongest report, and how many outlets carried it."""
-        return round(self.lead.score + CORROBORATION * (len(self.documents) - 1)
-                     - BACKGROUND_PENALTY * self.background, 3)
+        return round(
+            self.lead.score + CORROBORATION * (len(self.documents) - 1) - BACKGROUND_PENALTY * self.background, 3
+        )
 
     @property
     def words(self) -> int:
@@ -78,8 +79,11 @@ def same_fact(a: Fact, b: Fact, copies: frozenset[frozenset[str]] = frozenset())
         # alike wording, different days: two events, unless one outlet's copy of the other
         copied = frozenset((a.document.key, b.document.key)) in copies
         days = abs((a.date - b.date).days)
-        if not copied and not (similarity >= VERBATIM and days <= COPY_DAYS) and not (
-                (_pinned_alike(a, b) or undated_retelling) and similarity >= SAME_EVENT and days <= EVENT_DAYS):
+        if (
+            not copied
+            and not (similarity >= VERBATIM and days <= COPY_DAYS)
+            and not ((_pinned_alike(a, b) or undated_retelling) and similarity >= SAME_EVENT and days <= EVENT_DAYS)
+        ):
             return False
     if not places_agree(a, b):
         return False

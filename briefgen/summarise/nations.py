@@ -99,7 +99,17 @@ def nation_index(rules: Nations) -> NationIndex:
         return display_of.get(name.lower()) or canonical.get(name.lower()) or name
 
     excluded = frozenset(resolve(n) for n in rules.host + rules.never_contributors)
-    place_noun = re.compile(r"[\s-]+(?:" + "|".join(term_pattern(t) for t in rules.place_nouns) + r")(?!\w)"
-                            if rules.place_nouns else r"(?!)", re.I)
-    return NationIndex(Lexicon.of(terms, case_sensitive=True), canonical, tuple(stems), excluded, place_noun,
-                       frozenset(s.lower() for s in rules.origin_suffixes))
+    place_noun = re.compile(
+        r"[\s-]+(?:" + "|".join(term_pattern(t) for t in rules.place_nouns) + r")(?!\w)"
+        if rules.place_nouns
+        else r"(?!)",
+        re.I,
+    )
+    return NationIndex(
+        Lexicon.of(terms, case_sensitive=True),
+        canonical,
+        tuple(stems),
+        excluded,
+        place_noun,
+        frozenset(s.lower() for s in rules.origin_suffixes),
+    )

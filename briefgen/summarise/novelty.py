@@ -23,8 +23,7 @@ def mark_new(briefing: Briefing, previous: tuple[RunRecord, list[PastItem]] | No
     def is_new(item: Item) -> bool:
         words, named = content_words(item.text), anchors(item.text)
         # the same words about another place, day or number are another event
-        return item.id not in past_ids and not any(
-            overlap(words, w) >= SAME_TEXT and named == n for w, n in past_facts)
+        return item.id not in past_ids and not any(overlap(words, w) >= SAME_TEXT and named == n for w, n in past_facts)
 
     sections = tuple(replace(s, items=tuple(replace(i, new=is_new(i)) for i in s.items)) for s in briefing.sections)
     items = [i for s in sections for i in s.items]

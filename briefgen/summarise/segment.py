@@ -6,10 +6,61 @@ import re
 from dataclasses import dataclass
 
 ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "gen", "lt", "col", "maj", "capt", "cpt", "sgt", "cpl", "adm", "gov", "sen", "rep",
-    "pres", "prof", "st", "no", "nos", "vol", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept",
-    "oct", "nov", "dec", "inc", "ltd", "co", "corp", "vs", "etc", "approx", "est", "fig", "jr", "sr", "rev",
-    "insp", "supt", "cmdr", "brig", "hon", "amb", "dept", "mt", "ft",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "gen",
+    "lt",
+    "col",
+    "maj",
+    "capt",
+    "cpt",
+    "sgt",
+    "cpl",
+    "adm",
+    "gov",
+    "sen",
+    "rep",
+    "pres",
+    "prof",
+    "st",
+    "no",
+    "nos",
+    "vol",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "inc",
+    "ltd",
+    "co",
+    "corp",
+    "vs",
+    "etc",
+    "approx",
+    "est",
+    "fig",
+    "jr",
+    "sr",
+    "rev",
+    "insp",
+    "supt",
+    "cmdr",
+    "brig",
+    "hon",
+    "amb",
+    "dept",
+    "mt",
+    "ft",
 }
 # A candidate end: terminal punctuation, optional closing quotes/brackets, then white space.
 BOUNDARY = re.compile(r"(?<![.!?])[.!?]++[\"”’')\]]*+\s+")  # a run of dots is tried once, from its start
@@ -43,12 +94,13 @@ def split_sentences(text: str) -> list[Sentence]:
     for number, paragraph in enumerate(text.split("\n\n")):
         start = 0
         for match in BOUNDARY.finditer(paragraph):
-            following = paragraph[match.end():match.end() + 2]
-            if not following or not (following[0].isupper() or following[0].isdigit() or following[0] in "\"“‘("):
+            following = paragraph[match.end() : match.end() + 2]
+            if not following or not (following[0].isupper() or following[0].isdigit() or following[0] in '"“‘('):
                 continue
             # only the word before the dot matters; a bounded look keeps long paragraphs linear
             if paragraph[match.start()] == "." and _is_abbreviation(
-                    paragraph[max(start, match.start() - 40):match.start() + 1]):
+                paragraph[max(start, match.start() - 40) : match.start() + 1]
+            ):
                 continue
             _add(sentences, paragraph, start, match.end(), offset, number)
             start = match.end()

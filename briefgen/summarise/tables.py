@@ -80,6 +80,8 @@ def items_per_day_chart(section: Section | None, window: Window) -> Chart | None
     values = tuple(counts.get(d, 0) for d in days)
     unit = "week" if weekly else "day"
     busiest = max(zip(values, labels, strict=True))
-    alt = (f"Bar chart of {section.title.lower()} items per {unit}, {labels[0]} to {labels[-1]}: "
-           f"{sum(values)} in all, most ({busiest[0]}) in the {unit} of {busiest[1]}.")
+    alt = (
+        f"Bar chart of {section.title.lower()} items per {unit}, {labels[0]} to {labels[-1]}: "
+        f"{sum(values)} in all, most ({busiest[0]}) in the {unit} of {busiest[1]}."
+    )
     return Chart(f"{section.title}: items per {unit}", section.id, alt, labels, values)
