@@ -120,8 +120,8 @@ def write_corpus(folder: Path) -> Path:
 
 
 # The suite runs a worker per core, each starting briefgen processes: numpy's BLAS threads in those add nothing
-# but their start-up, a tenth of the CPU time of a small build. A build's results do not depend on them (the
-# golden files hold the samples'); a training run's sums do, so scripts/train_filer.py keeps its threads.
+# but their start-up, a tenth of the CPU time of a small build. The sample briefing comes out byte for byte the
+# same with one thread or several; a training run's sums do not, so scripts/train_filer.py keeps its threads.
 CLI_ENV = {"OPENBLAS_NUM_THREADS": "1"}
 
 
