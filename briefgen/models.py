@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+
+# (stage, done, total): how far a long read has come, for a page that shows it: ("read", 40, 300)
+Progress = Callable[[str, int, int], None]
 
 
 class DiagnosticKind(StrEnum):

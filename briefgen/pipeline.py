@@ -15,7 +15,17 @@ from briefgen.config import BuildRequest
 from briefgen.errors import InputError, RenderError, StrictError, stage
 from briefgen.history import PastItem, RunRecord
 from briefgen.ingest import read_corpus
-from briefgen.models import Briefing, Coverage, Diagnostic, DiagnosticKind, Document, RenderOptions, Selection, Verdict
+from briefgen.models import (
+    Briefing,
+    Coverage,
+    Diagnostic,
+    DiagnosticKind,
+    Document,
+    Progress,
+    RenderOptions,
+    Selection,
+    Verdict,
+)
 from briefgen.output import write_atomically
 from briefgen.render import render_all
 from briefgen.render.html import environment, load_template
@@ -37,6 +47,18 @@ class Survey:
     @property
     def included(self) -> list[Document]:
         return [s.document for s in self.selections if s.included]
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """The window's documents read, selected and summarised into events, before any editor's choice: what an
+    edit recomposes from without reading again."""
+
+    survey: Survey
+    events: tuple[Event, ...]
+    facts: int
+    diagnostics: tuple[Diagnostic, ...]
+    timings: dict[str, float]
 
 
 @dataclass(frozen=True)
@@ -75,8 +97,8 @@ def run_summary(surveyed: Survey) -> str:
 PreviousItems = Callable[[str], "tuple[RunRecord, list[PastItem]] | None"]
 
 
-def survey(request: BuildRequest) -> Survey:
-    documents, diagnostics = read_corpus(request.corpus, request.as_of)
+def survey(request: BuildRequest, progress: Progress | None = None) -> Survey:
+    documents, diagnostics = read_corpus(request.corpus, request.as_of, progress)
     if not documents:
         raise InputError(f"{request.corpus}: 0 usable articles in the corpus folder")
     with stage("select", request.corpus):
@@ -127,20 +149,40 @@ def _stale_edits(request: BuildRequest, events: list[Event]) -> list[Diagnostic]
     ]
 
 
-def compose_editions(
-    request: BuildRequest, now: datetime | None = None, previous: PreviousItems | None = None
-) -> Composed:
-    """Read, select, summarise: every audience's briefing, NEW items marked when `previous` is given."""
+def extract_window(request: BuildRequest, progress: Progress | None = None) -> Extracted:
+    """Read, select and summarise the window into events; every audience's sections are extracted."""
     config = request.config
     started = time.monotonic()
-    check_templates(request)
-    surveyed = survey(request)
+    surveyed = survey(request, progress)
     read_done = time.monotonic()
     section_ids = sorted({s for name in request.audiences for s in config.audiences[name].sections})
-    facts, skipped = extract(surveyed.included, config.topic, section_ids, request.as_of)
+    facts, skipped = extract(surveyed.included, config.topic, section_ids, request.as_of, progress)
     with stage("merge", request.corpus):
         events = group_events(merge(facts, request.window))
-    diagnostics = surveyed.diagnostics + tuple(skipped) + tuple(_stale_edits(request, events))
+    timings = {"read": read_done - started, "summarise": time.monotonic() - read_done}
+    log.info(
+        "read %d document(s) in %.1f s; %d fact(s), %d event(s) in %.1f s",
+        len(surveyed.selections),
+        timings["read"],
+        len(facts),
+        len(events),
+        timings["summarise"],
+    )
+    return Extracted(surveyed, tuple(events), len(facts), surveyed.diagnostics + tuple(skipped), timings)
+
+
+def compose_briefings(
+    request: BuildRequest,
+    extracted: Extracted,
+    now: datetime | None = None,
+    previous: PreviousItems | None = None,
+) -> Composed:
+    """Every audience's briefing from the window's events and the request's edits, NEW items marked when
+    `previous` is given."""
+    config = request.config
+    surveyed = extracted.survey
+    events = list(extracted.events)
+    diagnostics = extracted.diagnostics + tuple(_stale_edits(request, events))
     generated_at = (now or datetime.now(UTC)).replace(microsecond=0)
     coverage = Coverage(
         read=len(surveyed.selections),
@@ -170,16 +212,15 @@ def compose_editions(
             editor_note=request.edits.note if request.edits else None,
         )
         briefings.append(mark_new(briefing, previous(name)) if previous else briefing)
-    timings = {"read": read_done - started, "summarise": time.monotonic() - read_done}
-    log.info(
-        "read %d document(s) in %.1f s; %d fact(s), %d event(s) in %.1f s",
-        len(surveyed.selections),
-        timings["read"],
-        len(facts),
-        len(events),
-        timings["summarise"],
-    )
-    return Composed(tuple(briefings), surveyed, diagnostics, timings)
+    return Composed(tuple(briefings), surveyed, diagnostics, extracted.timings)
+
+
+def compose_editions(
+    request: BuildRequest, now: datetime | None = None, previous: PreviousItems | None = None
+) -> Composed:
+    """Read, select, summarise: every audience's briefing, NEW items marked when `previous` is given."""
+    check_templates(request)
+    return compose_briefings(request, extract_window(request), now, previous)
 
 
 def render_editions(request: BuildRequest, briefings: tuple[Briefing, ...]) -> dict[tuple[str, str], bytes]:

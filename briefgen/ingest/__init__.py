@@ -24,7 +24,7 @@ from typing import cast
 from briefgen.errors import InputError, unexpected
 from briefgen.files import UnsafeFile, read_regular
 from briefgen.ingest.clean import escape_name
-from briefgen.models import Diagnostic, DiagnosticKind, Document
+from briefgen.models import Diagnostic, DiagnosticKind, Document, Progress
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 SECONDS_PER_FILE = 20  # a file that takes longer to read is skipped: one bad page must not stall a Monday run
@@ -268,7 +268,9 @@ def _read_documents(root_fd: int, rel: str, parts: tuple[str, ...], ctx: ReadCon
     return read
 
 
-def read_corpus(root: Path, reference: date) -> tuple[list[Document], list[Diagnostic]]:
+def read_corpus(
+    root: Path, reference: date, progress: Progress | None = None
+) -> tuple[list[Document], list[Diagnostic]]:
     """Every document of the corpus folder, read recursively, with the problems met on the way."""
     if not root.is_dir():
         raise InputError(f"{root}: corpus folder not found")
@@ -277,10 +279,13 @@ def read_corpus(root: Path, reference: date) -> tuple[list[Document], list[Diagn
     except OSError as exc:
         raise InputError(f"{root}: cannot open the corpus folder ({exc.strerror or exc})") from None
     ctx = ReadContext(reference)
+    documents: list[Document] = []
     try:
-        documents = [
-            doc for rel, parts in _corpus_files(root_fd, ctx) for doc in _read_documents(root_fd, rel, parts, ctx)
-        ]
+        listed = _corpus_files(root_fd, ctx)
+        for done, (rel, parts) in enumerate(listed, 1):
+            documents += _read_documents(root_fd, rel, parts, ctx)
+            if progress:
+                progress("read", done, len(listed))
     finally:
         os.close(root_fd)
     return documents, ctx.diagnostics

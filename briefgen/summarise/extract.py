@@ -25,6 +25,7 @@ from briefgen.models import (
     ForwardFields,
     OperationFields,
     Person,
+    Progress,
     places_of,
 )
 from briefgen.summarise.filer import DIGIT, NONE, SentenceSignals, features, shipped_filer
@@ -563,7 +564,11 @@ def candidates(document: Document) -> list[Candidate]:
 
 
 def extract(
-    documents: list[Document], topic: TopicFile, section_ids: list[str], as_of: date
+    documents: list[Document],
+    topic: TopicFile,
+    section_ids: list[str],
+    as_of: date,
+    progress: Progress | None = None,
 ) -> tuple[list[Fact], list[Diagnostic]]:
     """Every sentence that belongs in one of the sections, with its event date and fields; and a warning for
     each document that could not be read through, which is skipped: one article never stops a run.
@@ -581,8 +586,10 @@ def extract(
             return []
 
     gathered: list[tuple[Candidate, Scan]] = []
-    for document in documents:
+    for done, document in enumerate(documents, 1):
         gathered += contained(document, partial(_scanned, document, matchers))
+        if progress:
+            progress("extract", done, len(documents))
     filed = shipped_filer().probabilities(
         features([c.text for c, _ in gathered], [scan.signals(topic) for _, scan in gathered])
     )
