@@ -44,6 +44,10 @@ COMMANDS = {
         "briefgen check --config config/weekly.yaml",
     ),
     "history": ("list the recorded runs of the briefing", "briefgen history --config config/weekly.yaml"),
+    "serve": (
+        "the editors' page: preview, pin, drop, reword, regenerate, approve and download an edition",
+        "briefgen serve --config config/weekly.yaml --port 8000",
+    ),
 }
 # the flags each command takes beyond --config, -v and -q
 CORPUS, WINDOW, OUTPUT, EDITS, STRICT = "corpus", "window", "output", "edits", "strict"
@@ -53,6 +57,7 @@ TAKES = {
     "sources": {CORPUS, WINDOW},
     "check": {CORPUS, WINDOW, STRICT},
     "history": {OUTPUT},
+    "serve": {CORPUS, OUTPUT},
 }
 
 
@@ -103,6 +108,9 @@ def _add_flags(command: argparse.ArgumentParser, name: str) -> None:
             metavar="SECONDS",
             help="wait this long for another run of the same briefing to finish (default: refuse)",
         )
+    if name == "serve":
+        command.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+        command.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
     if STRICT in takes:
         command.add_argument(
             "--strict",
@@ -337,7 +345,20 @@ def _interrupt(signum, frame):  # noqa: ARG001 - signal handler signature
     raise KeyboardInterrupt(f"stopped by signal {signum}")
 
 
-HANDLERS = {"build": _write, "run": _write, "sources": _sources_table, "check": _check, "history": _history}
+def _serve(args: argparse.Namespace) -> int:
+    from briefgen.serve.app import serve
+
+    return serve(args.config, host=args.host, port=args.port, corpus=args.corpus, out=args.out)
+
+
+HANDLERS = {
+    "build": _write,
+    "run": _write,
+    "sources": _sources_table,
+    "check": _check,
+    "history": _history,
+    "serve": _serve,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
