@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
@@ -38,6 +38,15 @@ class BriefConfig:
     pdf_variant: str | None = None
     history: Path | None = None
     edits: Path | None = None
+    cache: Path | Literal[False] | None = None  # None: the default, beside the history (`cache_path`)
+
+
+def cache_path(config: BriefConfig, output_dir: Path) -> Path | None:
+    """The document cache's database: the config's `cache`, else cache.sqlite in the run history's folder (the
+    output folder unless `history` says otherwise); None when the config turns the cache off."""
+    if config.cache is False:
+        return None
+    return config.cache or (config.history.parent if config.history else output_dir) / "cache.sqlite"
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,7 @@ class Edits:
     pin: tuple[str, ...]
     drop: tuple[str, ...]
     replace: dict[str, str]
+    version: int = 0
 
     def ids(self) -> list[tuple[str, str]]:
         """(override kind, item id) of every override, to report the ones that match no item."""
@@ -57,7 +67,7 @@ class Edits:
 
 def load_edits(path: Path) -> Edits:
     raw = validate(EditsFile, _read_yaml_file(path) or {}, path)
-    return Edits(path, raw.note, tuple(raw.pin), tuple(raw.drop), dict(raw.replace))
+    return Edits(path, raw.note, tuple(raw.pin), tuple(raw.drop), dict(raw.replace), raw.version)
 
 
 @dataclass(frozen=True)
@@ -73,6 +83,7 @@ class BuildRequest:
     output_dir: Path
     edits: Edits | None = None
     strict: bool = False  # a warning fails the run before anything is written
+    cache: Path | None = None  # the document cache's database; None: no cache
 
 
 BUILTIN_TEMPLATES = resource_path("briefgen", "templates").resolve()
@@ -167,4 +178,5 @@ def load_config(path: Path) -> BriefConfig:
         pdf_variant=raw.pdf_variant,
         history=(base / raw.history).resolve() if raw.history else None,
         edits=(base / raw.edits).resolve() if raw.edits else None,
+        cache=False if raw.cache is False else (base / raw.cache).resolve() if raw.cache else None,
     )

@@ -48,6 +48,18 @@ TABLES = (
     PRIMARY KEY (run_id, audience, item_id)
 )""",
     "CREATE INDEX IF NOT EXISTS runs_by_briefing ON runs (briefing, status, id)",
+    # every change an editor saved on the page (`briefgen serve`): who, when, what, and the version it made
+    """CREATE TABLE IF NOT EXISTS edits (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    briefing TEXT NOT NULL,
+    edits_file TEXT NOT NULL,
+    at TEXT NOT NULL,
+    user TEXT NOT NULL,
+    action TEXT NOT NULL,
+    item_id TEXT,
+    text TEXT,
+    version INTEGER NOT NULL
+)""",
 )
 # Columns of `runs` newer than the first databases, which get them on their next run. A new status value would
 # not do: SQLite cannot change the CHECK constraint of an existing table.
@@ -70,6 +82,16 @@ class RunRecord:
     manifest: str | None
     output: str | None = None  # the briefing's output folder, absolute; None in rows older than the column
     staging: str | None = None  # while succeeded but pending: the folder holding the staged edition
+
+
+@dataclass(frozen=True)
+class EditRecord:
+    at: str
+    user: str
+    action: str
+    item_id: str | None
+    text: str | None
+    version: int
 
 
 @dataclass(frozen=True)
@@ -230,6 +252,33 @@ class History:
                 "SELECT item_id, text FROM items WHERE run_id = ? AND audience = ?", (row["id"], audience)
             ).fetchall()
         return _record(row), [PastItem(*item) for item in items]
+
+    def record_edit(
+        self, briefing: str, edits_file: str, user: str, edit: tuple[str, str | None, str | None], version: int
+    ) -> None:
+        """One saved change, (action, item id, text), and the edits file's version it produced."""
+        action, item_id, text = edit
+        with self._connected("write") as db:
+            db.execute(
+                "INSERT INTO edits (briefing, edits_file, at, user, action, item_id, text, version) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (briefing, edits_file, _now(), user, action, item_id, text, version),
+            )
+
+    def edit_log(self, briefing: str, edits_file: str) -> list[EditRecord]:
+        """The changes saved to one edits file, oldest first; nothing written, as `runs`."""
+        with self._database("read", create=False) as db:
+            if (
+                db is None
+                or db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'edits'").fetchone() is None
+            ):
+                return []
+            rows = db.execute(
+                "SELECT at, user, action, item_id, text, version FROM edits WHERE briefing = ? AND edits_file = ? "
+                "ORDER BY id",
+                (briefing, edits_file),
+            )
+            return [EditRecord(*row) for row in rows]
 
     def runs(self, briefing: str) -> list[RunRecord]:
         with self._database("read", create=False) as db:

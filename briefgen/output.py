@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import tempfile
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -22,8 +23,12 @@ def signals_deferred():
     """SIGTERM and Ctrl-C wait until the block is done, so that a stop never leaves half a set of files.
 
     The handlers are swapped rather than the signals masked: a mask holds for one thread only, and a
-    library's thread would take the signal.
+    library's thread would take the signal. Off the main thread (a request of the editors' page) there is
+    nothing to swap: signals reach the main thread only, where the server finishes its requests before it stops.
     """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     received: list[int] = []
     previous = {
         number: signal.signal(number, lambda signum, frame: received.append(signum))

@@ -113,6 +113,8 @@ class BriefConfigFile(Strict):
     docx_reference: Annotated[str, Field(pattern=FILE_STEM)] = "reference.docx"
     pdf_variant: Literal["pdf/a-3b", "pdf/ua-1"] | None = None
     history: str | None = None  # the run-history database (default: history.sqlite in output_dir)
+    # the document cache's database (default: cache.sqlite beside the history); false: no cache
+    cache: str | Literal[False] | None = None
     edits: str | None = None  # an editor's overrides file
 
     @model_validator(mode="after")
@@ -145,6 +147,8 @@ class EditsFile(Strict):
     pin: list[str] = []  # always in, first in its section
     drop: list[str] = []  # never in
     replace: dict[str, EditedText] = {}  # new text, counted in the edition's budget; the citations stay
+    # raised by one at every save from the editors' page, which refuses a save based on an older version
+    version: Annotated[int, Field(ge=0)] = 0
 
 
 def _dotted(loc: tuple[Any, ...]) -> str:

@@ -61,12 +61,12 @@ def load_template(env: jinja2.Environment, template: str, template_dirs: tuple[P
 def render_html_text(briefing: Briefing, template_dirs: tuple[Path, ...], template: str) -> str:
     page = load_template(environment(template_dirs), template, template_dirs)
     try:
-        return page.render(briefing=briefing, cite=citation_numbers(briefing), chart_uri=_chart_uri(briefing))
+        return page.render(briefing=briefing, cite=citation_numbers(briefing), chart_uri=chart_uri(briefing))
     except jinja2.TemplateError as exc:
         raise RenderError(f"template {template!r}: {exc}") from None
 
 
-def _chart_uri(briefing: Briefing) -> str | None:
+def chart_uri(briefing: Briefing) -> str | None:
     if briefing.chart is None:
         return None
     from briefgen.render.chart import chart_svg

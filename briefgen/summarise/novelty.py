@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+import re
+from collections import Counter
+from dataclasses import dataclass, replace
 from datetime import date
 
 from briefgen.history import PastItem, RunRecord
 from briefgen.models import Briefing, Item, Novelty, Window
 from briefgen.summarise.extract import anchors, content_words
 from briefgen.summarise.merge import SAME_TEXT, overlap
+
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def _says_same(text: str, other: str) -> bool:
+    # the same words about another place, day or number are another event
+    return overlap(content_words(text), content_words(other)) >= SAME_TEXT and anchors(text) == anchors(other)
 
 
 def mark_new(briefing: Briefing, previous: tuple[RunRecord, list[PastItem]] | None) -> Briefing:
@@ -18,14 +27,37 @@ def mark_new(briefing: Briefing, previous: tuple[RunRecord, list[PastItem]] | No
         return replace(briefing, novelty=Novelty(0, len(items), None))
     run, past = previous
     past_ids = {p.item_id for p in past}
-    past_facts = [(content_words(p.text), anchors(p.text)) for p in past]
 
     def is_new(item: Item) -> bool:
-        words, named = content_words(item.text), anchors(item.text)
-        # the same words about another place, day or number are another event
-        return item.id not in past_ids and not any(overlap(words, w) >= SAME_TEXT and named == n for w, n in past_facts)
+        return item.id not in past_ids and not any(_says_same(item.text, p.text) for p in past)
 
     sections = tuple(replace(s, items=tuple(replace(i, new=is_new(i)) for i in s.items)) for s in briefing.sections)
     items = [i for s in sections for i in s.items]
     since = Window(date.fromisoformat(run.window_from), date.fromisoformat(run.window_to))
     return replace(briefing, sections=sections, novelty=Novelty(sum(i.new for i in items), len(items), since))
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What an edition says that the last one did not, and the reverse: for the editors' page."""
+
+    since: RunRecord | None
+    new: tuple[Item, ...]
+    gone: tuple[PastItem, ...]  # carried last time, and neither the same item nor the same words now
+    refigured: tuple[tuple[Item, PastItem], ...]  # the same item, with other numbers
+
+
+def changes_since(briefing: Briefing, previous: tuple[RunRecord, list[PastItem]] | None) -> Changes:
+    """`briefing` (marked by `mark_new`) against the previous run's items."""
+    items = [i for s in briefing.sections for i in s.items]
+    if previous is None:
+        return Changes(None, tuple(items), (), ())
+    run, past = previous
+    by_id = {item.id: item for item in items}
+    gone = tuple(p for p in past if p.item_id not in by_id and not any(_says_same(i.text, p.text) for i in items))
+    refigured = tuple(
+        (by_id[p.item_id], p)
+        for p in past
+        if p.item_id in by_id and Counter(NUMBER.findall(by_id[p.item_id].text)) != Counter(NUMBER.findall(p.text))
+    )
+    return Changes(run, tuple(i for i in items if i.new), gone, refigured)
