@@ -15,7 +15,6 @@ import os
 import secrets
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -30,6 +29,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from briefgen.config import BuildRequest
 from briefgen.errors import BriefgenError, ConfigError
 from briefgen.files import resource_path
 from briefgen.render.html import chart_uri, environment
@@ -343,10 +343,9 @@ def create_app(workspace: Workspace, settings: Settings) -> Starlette:
     return Starlette(routes=pages.routes(), middleware=middleware)
 
 
-def serve(config: Path, *, host: str, port: int, corpus: str | None, out: str | None) -> int:
-    """`briefgen serve`: refuses to listen beyond this machine without an access token."""
-    from briefgen.cli import build_request
-
+def serve(base: BuildRequest, *, host: str, port: int) -> int:
+    """`briefgen serve`: the page for `base`'s config, its window offered first; refuses to listen beyond this
+    machine without an access token."""
     token = os.environ.get(TOKEN_ENV) or None
     if not is_loopback(host) and token is None:
         raise ConfigError(
@@ -355,7 +354,8 @@ def serve(config: Path, *, host: str, port: int, corpus: str | None, out: str | 
                 "server behind a TLS proxy)"
             ]
         )
-    workspace = Workspace(build_request(config, corpus=corpus, out=out))
+    workspace = Workspace(base)
+    config = base.config.path
     settings = Settings(host, token, secrets.token_urlsafe(32))
     logging.getLogger("briefgen").info("serving %s on http://%s:%d/", config, host, port)
     print(f"briefgen: editors' page for {config} on http://{host}:{port}/ (Ctrl-C stops it)", flush=True)
