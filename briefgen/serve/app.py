@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 import uvicorn
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -67,6 +68,12 @@ class Settings:
     csrf: str  # this server's token for state-changing requests, in every page's forms
 
 
+class Refused(BriefgenError):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
 def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -96,6 +103,17 @@ class Pages:
             **values,
         )
         return HTMLResponse(html, status_code=status)
+
+    async def posted(self, request: Request) -> FormData:
+        """The form of a state-changing request, once its CSRF token (field `csrf`, or the X-CSRF-Token
+        header) is this server's."""
+        form = await request.form()
+        sent = request.headers.get("x-csrf-token") or str(form.get("csrf") or "")
+        if not hmac.compare_digest(sent.encode(), self.settings.csrf.encode()):
+            raise Refused(
+                403, "refused: the form's security token is missing or out of date; reload the page and retry"
+            )
+        return form
 
     def window_of(self, values: Any, *, retry: bool = True) -> tuple[WindowState, str]:
         """The window and audience a request names (query or form), the config's by default."""
@@ -147,7 +165,7 @@ class Pages:
         return self.page("progress.html", request, 286 if state.error else 200, state=state)
 
     async def edit(self, request: Request) -> Response:
-        form = await request.form()
+        form = await self.posted(request)
         state, audience = self.window_of(form)
         try:
             action, item, text = (str(form.get(key) or "") for key in ("action", "item", "text"))
@@ -163,13 +181,13 @@ class Pages:
         return back_to_edition(request, state, audience)
 
     async def regenerate(self, request: Request) -> Response:
-        form = await request.form()
+        form = await self.posted(request)
         state, audience = self.window_of(form)
         await run_in_threadpool(self.workspace.regenerate, state, audience)
         return back_to_edition(request, state, audience, notice="regenerated with the edits as saved")
 
     async def approve(self, request: Request) -> Response:
-        form = await request.form()
+        form = await self.posted(request)
         state, audience = self.window_of(form)
         result = await run_in_threadpool(self.workspace.approve, state)
         folder = result.written[0].parent if result.written else self.workspace.base.output_dir
@@ -177,7 +195,7 @@ class Pages:
         return back_to_edition(request, state, audience, notice=message)
 
     async def name(self, request: Request) -> Response:
-        form = await request.form()
+        form = await self.posted(request)
         given = " ".join(str(form.get("name") or "").split())[:80]
         back = str(form.get("next") or "/")
         # only a path of this server: a crafted form must not bounce the editor to another site
@@ -297,26 +315,20 @@ def back_to_edition(request: Request, state: WindowState, audience: str, **notic
 
 
 class Guard(BaseHTTPMiddleware):
-    """Before any route: the access token (when the server has one) and the CSRF token of every POST; after:
-    the security headers, and a BriefgenError as a page with its one-line message."""
+    """Before any route: the access token, when the server has one; after: the security headers. (The CSRF
+    token is checked where each form is read, `Pages.posted`: a middleware that read the body would leave
+    none for the route.)"""
 
     def __init__(self, app: Any, pages: Pages):
         super().__init__(app)
         self.pages, self.settings = pages, pages.settings
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        refused = await self._refused(request)
-        if refused is None:
-            try:
-                response = await call_next(request)
-            except BriefgenError as exc:
-                response = self.pages.page("message.html", request, 400, message=str(exc))
-        else:
-            response = refused
+        response = self._refused(request) or await call_next(request)
         response.headers.update(SECURITY_HEADERS)
         return response
 
-    async def _refused(self, request: Request) -> Response | None:
+    def _refused(self, request: Request) -> Response | None:
         token = self.settings.token
         if token is not None and request.url.path != "/login":
             given = request.headers.get("authorization", "").removeprefix("Bearer ") or request.cookies.get(
@@ -324,13 +336,6 @@ class Guard(BaseHTTPMiddleware):
             )
             if not hmac.compare_digest(given.encode(), token.encode()):
                 return RedirectResponse("/login", 303) if request.method == "GET" else Response(status_code=401)
-        if request.method == "POST" and request.url.path != "/login":
-            sent = request.headers.get("x-csrf-token")
-            if sent is None:
-                sent = str((await request.form()).get("csrf") or "")
-            if not hmac.compare_digest(sent.encode(), self.settings.csrf.encode()):
-                message = "refused: the form's security token is missing or out of date; reload the page and retry"
-                return self.pages.page("message.html", request, 403, message=message)
         return None
 
 
@@ -340,7 +345,13 @@ def create_app(workspace: Workspace, settings: Settings) -> Starlette:
     if is_loopback(settings.host):
         # a page of another site cannot reach this server through a name of its own (DNS rebinding)
         middleware.insert(0, Middleware(TrustedHostMiddleware, allowed_hosts=LOOPBACK_HOSTS))
-    return Starlette(routes=pages.routes(), middleware=middleware)
+
+    async def refusal(request: Request, exc: Exception) -> Response:
+        """A BriefgenError as a page with its one-line message."""
+        status = exc.status if isinstance(exc, Refused) else 400
+        return pages.page("message.html", request, status, message=str(exc))
+
+    return Starlette(routes=pages.routes(), middleware=middleware, exception_handlers={BriefgenError: refusal})
 
 
 def serve(base: BuildRequest, *, host: str, port: int) -> int:
