@@ -2,9 +2,10 @@
 # Optional system packages, installed when this machine allows it (root with apt-get); never fatal.
 #   libharfbuzz-subset0      lets WeasyPrint subset fonts about twice as fast (every target)
 #   libreoffice-writer-nogui opens the DOCX as Word users' machines would (`test`: the LibreOffice check)
+#   chromium                 the browser Playwright drives through the editors' page (`test`: test_serve_browser)
 # Usage: system-deps.sh [test]
 packages="libharfbuzz-subset0"
-[ "$1" = test ] && packages="$packages libreoffice-writer-nogui"
+[ "$1" = test ] && packages="$packages libreoffice-writer-nogui chromium"
 
 missing=""
 for package in $packages; do
