@@ -3,6 +3,8 @@ token and the Host check, and article text escaped. The browser drives the page 
 
 from __future__ import annotations
 
+import re
+import shutil
 import sqlite3
 import urllib.parse
 
@@ -180,3 +182,31 @@ def test_the_readme_documents_the_server():
     manual = (ROOT / "README.md").read_text(encoding="utf-8")
     for needed in ("briefgen serve", "BRIEFGEN_SERVE_TOKEN", "X-Forwarded-User", "systemd", "CSRF"):
         assert needed in manual, needed
+
+
+def test_read_again_takes_in_articles_that_came_in_since(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ROOT / "samples" / "corpus", corpus)
+    live = Server(tmp_path / "out", corpus=corpus).started()
+    try:
+        page = live.edition()
+        query = urllib.parse.urlencode({**SAMPLE_WINDOW, "audience": "analyst"})
+        assert "late-arrival.md" not in live.get(f"/sources?{query}").text
+        write(corpus / "late-arrival.md", LATE_ARRIVAL)
+        fields = {**SAMPLE_WINDOW, "audience": "analyst", "csrf": form_values(page, "csrf")}
+        assert live.post("/read-again", fields).status == 303
+        live.edition()
+        listed = live.get(f"/sources?{query}").text
+        assert re.search(r'<tr class="verdict-used">\s*<td><span class="path">late-arrival.md</span>', listed)
+    finally:
+        live.stop()
+
+
+LATE_ARRIVAL = """\
+---
+title: Belize sends soldiers
+date: 2025-08-30
+---
+A contingent of 40 Belizean soldiers arrived in Port-au-Prince on Saturday to join the Multinational Security
+Support mission in Haiti, the mission said.
+"""

@@ -186,6 +186,13 @@ class Pages:
         await run_in_threadpool(self.workspace.regenerate, state, audience)
         return back_to_edition(request, state, audience, notice="regenerated with the edits as saved")
 
+    async def read_again(self, request: Request) -> Response:
+        form = await self.posted(request)
+        state, audience = self.window_of(form)
+        window = state.request.window
+        state = self.workspace.read_again(window.start, window.end)
+        return back_to_edition(request, state, audience)
+
     async def approve(self, request: Request) -> Response:
         form = await self.posted(request)
         state, audience = self.window_of(form)
@@ -284,6 +291,7 @@ class Pages:
             Route("/edit", self.edit, methods=["POST"]),
             Route("/regenerate", self.regenerate, methods=["POST"]),
             Route("/approve", self.approve, methods=["POST"]),
+            Route("/read-again", self.read_again, methods=["POST"]),
             Route("/name", self.name, methods=["POST"]),
             Route("/download/{name}", self.download),
             Route("/source/{source_id}", self.source),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -25,6 +26,7 @@ from briefgen.serve.edits import EditStore
 log = logging.getLogger(__name__)
 
 
+KEPT_WINDOWS = 8
 STAGES = {"read": "reading documents", "extract": "extracting from the documents in the window"}
 
 
@@ -69,7 +71,7 @@ class Workspace:
         self.base = base
         self.config = base.config
         self.history = History(self.config.history or base.output_dir / "history.sqlite")
-        self._windows: dict[tuple[date, date], WindowState] = {}
+        self._windows: OrderedDict[tuple[date, date], WindowState] = OrderedDict()
         self._lock = threading.Lock()
 
     def edits_path(self, start: date, end: date) -> Path:
@@ -83,11 +85,24 @@ class Workspace:
         with self._lock:
             state = self._windows.get((start, end))
             if state is None or (retry and state.error is not None):
-                request = replace(self.base, window=Window(start, end))
-                store = EditStore(self.edits_path(start, end), self.history, self.config.name)
-                state = self._windows[(start, end)] = WindowState(request, store)
-                threading.Thread(target=self._read, args=(state,), name=f"read {start}..{end}", daemon=True).start()
+                state = self._start_reading(start, end)
+            self._windows.move_to_end((start, end))
             return state
+
+    def read_again(self, start: date, end: date) -> WindowState:
+        """The window read afresh, for articles that came in since (unchanged ones come from the cache)."""
+        with self._lock:
+            return self._start_reading(start, end)
+
+    def _start_reading(self, start: date, end: date) -> WindowState:
+        request = replace(self.base, window=Window(start, end))
+        store = EditStore(self.edits_path(start, end), self.history, self.config.name)
+        state = self._windows[(start, end)] = WindowState(request, store)
+        threading.Thread(target=self._read, args=(state,), name=f"read {start}..{end}", daemon=True).start()
+        # each window holds its documents in memory: the least recently opened ones beyond a few are let go
+        while len(self._windows) > KEPT_WINDOWS:
+            self._windows.popitem(last=False)
+        return state
 
     def _read(self, state: WindowState) -> None:
         def advance(stage: str, done: int, total: int) -> None:
