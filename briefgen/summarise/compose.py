@@ -38,14 +38,16 @@ class Plan:
     event: Event
     details: list[Draft] = field(default_factory=list)
     rewording: Mapping[str, str] = field(default_factory=dict)  # an editor's texts by id: they fill the budget
+    # the event's rank, taken once: fitting the budget compares every plan with every other at each step, and
+    # an event's rank walks all its documents (the event does not change while an edition is composed)
+    rank: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.rank = self.event.rank
 
     @property
     def id(self) -> str:
         return self.event.id
-
-    @property
-    def rank(self) -> float:
-        return self.event.rank
 
     @property
     def lead(self) -> Fact:
