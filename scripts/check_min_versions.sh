@@ -37,4 +37,33 @@ for file in $(cat "$work/written.txt"); do
 done
 [ "$written" -eq "$expected" ] || { echo "min-versions: expected $expected files, got $written" >&2; exit 1; }
 echo "min-versions: $written files built with the lowest versions pyproject.toml allows"
+
+# The editors' page on the oldest Starlette, uvicorn and python-multipart: the edition, and one saved edit.
+"$work/venv/bin/python" - "$work/venv/bin/briefgen" "$work/out" <<'PY'
+import re, socket, subprocess, sys, time, urllib.parse, urllib.request
+with socket.socket() as probe:
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+server = subprocess.Popen([sys.argv[1], "serve", "--config", "config/weekly.yaml", "--as-of", "2025-09-01",
+                           "--out", sys.argv[2] + "/serve", "--port", str(port)], stdout=subprocess.DEVNULL)
+base, page = f"http://127.0.0.1:{port}", ""
+try:
+    for _ in range(600):
+        try:
+            page = urllib.request.urlopen(base + "/edition?audience=analyst", timeout=30).read().decode()
+        except OSError:
+            pass
+        if 'id="edition"' in page:
+            break
+        time.sleep(0.2)
+    fields = {"audience": "analyst", "action": "pin", "version": "0"}
+    fields["csrf"] = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    fields["item"] = re.search(r'<li id="([^"]+)">', page.split('id="operations"')[1]).group(1)
+    saved = urllib.request.urlopen(base + "/edit", urllib.parse.urlencode(fields).encode(), timeout=30).read()
+    assert b"controls pinned" in saved or b"pinned" in saved, "the edit was not saved"
+finally:
+    server.terminate()
+    server.wait(10)
+PY
+echo "min-versions: the editors' page served an edition and saved an edit"
 echo "min-versions: 1 passed, 0 failed"

@@ -339,9 +339,10 @@ class Guard(BaseHTTPMiddleware):
     def _refused(self, request: Request) -> Response | None:
         token = self.settings.token
         if token is not None and request.url.path != "/login":
-            given = request.headers.get("authorization", "").removeprefix("Bearer ") or request.cookies.get(
-                TOKEN_COOKIE, ""
-            )
+            # a proxy's own scheme (Basic) in the Authorization header is not ours: the sign-in cookie still counts
+            header = request.headers.get("authorization", "")
+            given = header.removeprefix("Bearer ") if header.startswith("Bearer ") else ""
+            given = given or request.cookies.get(TOKEN_COOKIE, "")
             if not hmac.compare_digest(given.encode(), token.encode()):
                 return RedirectResponse("/login", 303) if request.method == "GET" else Response(status_code=401)
         return None
