@@ -48,16 +48,21 @@ COMMANDS = {
         "the editors' page: preview, pin, drop, reword, regenerate, approve and download an edition",
         "briefgen serve --config config/weekly.yaml --port 8000",
     ),
+    "cache": (
+        "clear: delete the cache of read and extracted documents",
+        "briefgen cache clear --config config/weekly.yaml",
+    ),
 }
 # the flags each command takes beyond --config, -v and -q
-CORPUS, WINDOW, OUTPUT, EDITS, STRICT = "corpus", "window", "output", "edits", "strict"
+CORPUS, WINDOW, OUTPUT, EDITS, STRICT, NO_CACHE = "corpus", "window", "output", "edits", "strict", "no_cache"
 TAKES = {
-    "build": {CORPUS, WINDOW, OUTPUT, EDITS, STRICT},
-    "run": {CORPUS, WINDOW, OUTPUT, EDITS, STRICT},
-    "sources": {CORPUS, WINDOW},
-    "check": {CORPUS, WINDOW, STRICT},
+    "build": {CORPUS, WINDOW, OUTPUT, EDITS, STRICT, NO_CACHE},
+    "run": {CORPUS, WINDOW, OUTPUT, EDITS, STRICT, NO_CACHE},
+    "sources": {CORPUS, WINDOW, NO_CACHE},
+    "check": {CORPUS, WINDOW, STRICT, NO_CACHE},
     "history": {OUTPUT},
-    "serve": {CORPUS, OUTPUT},
+    "serve": {CORPUS, OUTPUT, NO_CACHE},
+    "cache": {OUTPUT},
 }
 
 
@@ -74,6 +79,8 @@ def _seconds(value: str) -> float:
 
 def _add_flags(command: argparse.ArgumentParser, name: str) -> None:
     takes = TAKES[name]
+    if name == "cache":
+        command.add_argument("action", choices=["clear"], help="clear: delete the cache")
     command.add_argument("--config", required=True, type=Path, help="the briefing's YAML config")
     if CORPUS in takes:
         command.add_argument("--corpus", help="folder of articles (default: the config's `corpus`)")
@@ -111,6 +118,10 @@ def _add_flags(command: argparse.ArgumentParser, name: str) -> None:
     if name == "serve":
         command.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
         command.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    if NO_CACHE in takes:
+        command.add_argument(
+            "--no-cache", action="store_true", help="read and extract every document afresh, using no cache"
+        )
     if STRICT in takes:
         command.add_argument(
             "--strict",
@@ -146,10 +157,11 @@ def build_request(
     out: str | None = None,
     edits: str | None = None,
     strict: bool = False,
+    no_cache: bool = False,
     today: date | None = None,
 ) -> BuildRequest:
     """Load the config and apply the command line, which wins over the file."""
-    from briefgen.config import BuildRequest, load_config, load_edits
+    from briefgen.config import BuildRequest, cache_path, load_config, load_edits
     from briefgen.models import Window
     from briefgen.schema import FORMATS, parse_iso_date
     from briefgen.select import resolve_window
@@ -196,6 +208,7 @@ def build_request(
     if problems:
         raise ConfigError([f"{config_path}: {p}" for p in problems])
     edits_path = Path(edits) if edits else config.edits
+    output_dir = Path(out) if out else config.output_dir
     return BuildRequest(
         config=config,
         corpus=Path(corpus) if corpus else config.corpus,
@@ -203,9 +216,10 @@ def build_request(
         as_of=reference,
         audiences=chosen,
         formats=chosen_formats,
-        output_dir=Path(out) if out else config.output_dir,
+        output_dir=output_dir,
         edits=load_edits(edits_path) if edits_path else None,
         strict=strict,
+        cache=None if no_cache else cache_path(config, output_dir),
     )
 
 
@@ -224,6 +238,7 @@ def _request(args: argparse.Namespace) -> BuildRequest:
         out=getattr(args, "out", None),
         edits=getattr(args, "edits", None),
         strict=getattr(args, "strict", False),
+        no_cache=args.no_cache,
     )
 
 
@@ -239,11 +254,13 @@ def _warn(diagnostics: tuple[Diagnostic, ...], quiet: bool) -> None:
 
 
 def _sources_table(args: argparse.Namespace) -> int:
+    from briefgen.cache import opened
     from briefgen.pipeline import survey
     from briefgen.render.text import window_rule
 
     request = _request(args)
-    surveyed = survey(request)
+    with opened(request.cache, write=False) as cache:  # `sources` writes nothing, but may read what builds cached
+        surveyed = survey(request, cache=cache)
     _warn(surveyed.diagnostics, args.quiet)
     header = ("PATH", "ITEM", "PUBLISHED", "DATE FOUND BY", "WINDOW", "TITLE")
     rows = [
@@ -270,6 +287,7 @@ def _sources_table(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     """Config, topic and templates valid (errors raised before this runs); every path found; then what the
     topic leaves out. With --strict, a warning met reading the corpus fails the check."""
+    from briefgen.cache import opened
     from briefgen.models import Verdict
     from briefgen.pipeline import check_templates, missing_paths, survey
 
@@ -278,7 +296,8 @@ def _check(args: argparse.Namespace) -> int:
     problems = missing_paths(request)
     if problems:
         raise ConfigError(problems)
-    surveyed = survey(request)
+    with opened(request.cache, write=False) as cache:  # `check` writes nothing, but may read what builds cached
+        surveyed = survey(request, cache=cache)
     _warn(surveyed.diagnostics, args.quiet)
     off_topic = [s for s in surveyed.selections if s.verdict is Verdict.OFF_TOPIC]
     for selection in off_topic:
@@ -309,6 +328,25 @@ def _history(args: argparse.Namespace) -> int:
             f"{r.id:<4} {r.status:<10} {r.window_from} to {r.window_to}  {r.as_of}  {r.started_at:<25}  "
             f"{r.finished_at or '-':<25}  {escape_name(r.message or '')}"
         )
+    return 0
+
+
+def _clear_cache(args: argparse.Namespace) -> int:
+    """`cache clear`: the cache's files deleted, each path printed; no cache is not an error."""
+    from briefgen.cache import remove
+    from briefgen.config import cache_path, load_config
+
+    config = load_config(args.config)
+    path = cache_path(config, Path(args.out) if args.out else config.output_dir)
+    if path is None:
+        print(f"{config.path}: the config turns the cache off (cache: false)", file=sys.stderr)
+        return 0
+    try:
+        removed = remove(path)
+    except OSError as exc:
+        raise BriefgenError(f"{path}: cannot delete the cache: {exc.strerror or exc}") from None
+    for file in removed:
+        print(escape_name(str(file)))
     return 0
 
 
@@ -358,6 +396,7 @@ HANDLERS = {
     "check": _check,
     "history": _history,
     "serve": _serve,
+    "cache": _clear_cache,
 }
 
 

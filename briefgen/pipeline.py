@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
+from briefgen.cache import DocumentCache, opened
 from briefgen.config import BuildRequest
 from briefgen.errors import InputError, RenderError, StrictError, stage
 from briefgen.history import PastItem, RunRecord
@@ -97,8 +98,8 @@ def run_summary(surveyed: Survey) -> str:
 PreviousItems = Callable[[str], "tuple[RunRecord, list[PastItem]] | None"]
 
 
-def survey(request: BuildRequest, progress: Progress | None = None) -> Survey:
-    documents, diagnostics = read_corpus(request.corpus, request.as_of, progress)
+def survey(request: BuildRequest, progress: Progress | None = None, cache: DocumentCache | None = None) -> Survey:
+    documents, diagnostics = read_corpus(request.corpus, request.as_of, progress, cache)
     if not documents:
         raise InputError(f"{request.corpus}: 0 usable articles in the corpus folder")
     with stage("select", request.corpus):
@@ -149,14 +150,24 @@ def _stale_edits(request: BuildRequest, events: list[Event]) -> list[Diagnostic]
     ]
 
 
-def extract_window(request: BuildRequest, progress: Progress | None = None) -> Extracted:
-    """Read, select and summarise the window into events; every audience's sections are extracted."""
+def extract_window(
+    request: BuildRequest, progress: Progress | None = None, cache: DocumentCache | None = None
+) -> Extracted:
+    """Read, select and summarise the window into events; every audience's sections are extracted. The cache
+    is the request's unless one is given (the editors' page keeps one open)."""
+    if cache is None and request.cache is not None:
+        with opened(request.cache) as own:
+            return _extract_window(request, progress, own)
+    return _extract_window(request, progress, cache)
+
+
+def _extract_window(request: BuildRequest, progress: Progress | None, cache: DocumentCache | None) -> Extracted:
     config = request.config
     started = time.monotonic()
-    surveyed = survey(request, progress)
+    surveyed = survey(request, progress, cache)
     read_done = time.monotonic()
     section_ids = sorted({s for name in request.audiences for s in config.audiences[name].sections})
-    facts, skipped = extract(surveyed.included, config.topic, section_ids, request.as_of, progress)
+    facts, skipped = extract(surveyed.included, config.topic, section_ids, request.as_of, progress, cache)
     with stage("merge", request.corpus):
         events = group_events(merge(facts, request.window))
     timings = {"read": read_done - started, "summarise": time.monotonic() - read_done}

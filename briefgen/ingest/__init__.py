@@ -8,6 +8,7 @@ run reads cannot lead outside it.
 from __future__ import annotations
 
 import errno
+import hashlib
 import importlib
 import json
 import os
@@ -21,6 +22,7 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import cast
 
+from briefgen.cache import Batch, DocumentCache, cache_key
 from briefgen.errors import InputError, unexpected
 from briefgen.files import UnsafeFile, read_regular
 from briefgen.ingest.clean import escape_name
@@ -231,15 +233,54 @@ def _corpus_files(root_fd: int, ctx: ReadContext) -> list[tuple[str, tuple[str, 
     return sorted(found)
 
 
-def _read_documents(root_fd: int, rel: str, parts: tuple[str, ...], ctx: ReadContext) -> list[Document]:
-    """The documents of one listed file; whatever goes wrong loses this file only, with a warning naming it."""
+def _read_documents(
+    root_fd: int, rel: str, parts: tuple[str, ...], ctx: ReadContext, cache: Batch | None = None
+) -> list[Document]:
+    """The documents of one listed file; whatever goes wrong loses this file only, with a warning naming it.
+    With a cache, the bytes are still read (the key is their digest: a file's time stamp is not trusted) but a
+    file read before is not parsed again, and its warnings are given again as they were."""
     suffix = PurePosixPath(rel).suffix
     if suffix.lower() not in READERS:
         ctx.skip(rel, f"unsupported file type {suffix or '(none)'!r}")
         return []
-    warned = len(ctx.diagnostics)
     try:
         data = read_corpus_file(root_fd, parts)
+    except UnsafeFile as exc:
+        ctx.skip(rel, str(exc.strerror))
+        return []
+    except OSError as exc:
+        ctx.skip(rel, f"cannot read: {exc.strerror or exc}")
+        return []
+    except Exception as exc:  # a file-system oddity nobody foresaw: this file is lost, not the run
+        ctx.skip(rel, unexpected(exc))
+        return []
+    if cache is None:
+        return _parsed(rel, suffix, data, ctx)[0]
+    key = cache_key("read", hashlib.sha256(data).hexdigest(), rel, ctx.reference.isoformat())
+    known = cache.lookup(key, FileRead)
+    if known is not None:
+        ctx.diagnostics += known.diagnostics
+        return list(known.documents)
+    warned = len(ctx.diagnostics)
+    read, settled = _parsed(rel, suffix, data, ctx)
+    if settled:
+        cache.remember(key, FileRead(tuple(read), tuple(ctx.diagnostics[warned:])))
+    return read
+
+
+@dataclass(frozen=True)
+class FileRead:
+    """What reading one file gave: the cache's value."""
+
+    documents: tuple[Document, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def _parsed(rel: str, suffix: str, data: bytes, ctx: ReadContext) -> tuple[list[Document], bool]:
+    """The documents the reader makes of the file's bytes, and whether that is what these bytes always give
+    (a file that ran out of time may read in time on a quieter machine, so it is not cached)."""
+    warned = len(ctx.diagnostics)
+    try:
         if not data:
             raise SkipFile("empty file")
         if len(data) > MAX_FILE_BYTES:
@@ -250,28 +291,23 @@ def _read_documents(root_fd: int, rel: str, parts: tuple[str, ...], ctx: ReadCon
             read = [doc for doc in reader(rel, data, ctx) if doc.text]
     except _OutOfTime:
         ctx.skip(rel, f"took longer than {SECONDS_PER_FILE} s to read")
-        return []
+        return [], False
     except SkipFile as exc:
         ctx.skip(rel, str(exc))
-        return []
-    except UnsafeFile as exc:
-        ctx.skip(rel, str(exc.strerror))
-        return []
-    except OSError as exc:
-        ctx.skip(rel, f"cannot read: {exc.strerror or exc}")
-        return []
+        return [], True
     except Exception as exc:  # a reader's bug or a parser's limit: this file is lost, not the run
         ctx.skip(rel, unexpected(exc))
-        return []
+        return [], True
     if not read and len(ctx.diagnostics) == warned:  # the reader has not said why already
         ctx.skip(rel, "no extractable text")
-    return read
+    return read, True
 
 
 def read_corpus(
-    root: Path, reference: date, progress: Progress | None = None
+    root: Path, reference: date, progress: Progress | None = None, cache: DocumentCache | None = None
 ) -> tuple[list[Document], list[Diagnostic]]:
-    """Every document of the corpus folder, read recursively, with the problems met on the way."""
+    """Every document of the corpus folder, read recursively, with the problems met on the way; the files
+    `cache` has read before are not parsed again."""
     if not root.is_dir():
         raise InputError(f"{root}: corpus folder not found")
     try:
@@ -280,12 +316,15 @@ def read_corpus(
         raise InputError(f"{root}: cannot open the corpus folder ({exc.strerror or exc})") from None
     ctx = ReadContext(reference)
     documents: list[Document] = []
+    batch = cache.batch("files read") if cache else None
     try:
         listed = _corpus_files(root_fd, ctx)
         for done, (rel, parts) in enumerate(listed, 1):
-            documents += _read_documents(root_fd, rel, parts, ctx)
+            documents += _read_documents(root_fd, rel, parts, ctx, batch)
             if progress:
                 progress("read", done, len(listed))
     finally:
         os.close(root_fd)
+    if batch:
+        batch.save()
     return documents, ctx.diagnostics

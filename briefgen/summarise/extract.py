@@ -6,13 +6,16 @@ All topic knowledge comes from the topic file; this module knows only English ne
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import date, timedelta
 from functools import partial
 from typing import Any
 
+from briefgen.cache import DocumentCache, cache_key
 from briefgen.dates import DateMention, find_dates
 from briefgen.errors import unexpected
 from briefgen.models import (
@@ -563,47 +566,105 @@ def candidates(document: Document) -> list[Candidate]:
     return found
 
 
+@dataclass(frozen=True)
+class DocumentFacts:
+    """What extraction made of one document: its facts, or why it was skipped (and whether that happened while
+    scanning, so that a run from the cache reports skips in the order a cold run meets them). The cache's value."""
+
+    facts: tuple[Fact, ...]
+    skipped: Diagnostic | None = None
+    while_scanning: bool = False
+
+
+def document_digest(document: Document) -> str:
+    return hashlib.sha256(json.dumps(astuple(document), default=str).encode()).hexdigest()
+
+
 def extract(
     documents: list[Document],
     topic: TopicFile,
     section_ids: list[str],
     as_of: date,
     progress: Progress | None = None,
+    cache: DocumentCache | None = None,
 ) -> tuple[list[Fact], list[Diagnostic]]:
     """Every sentence that belongs in one of the sections, with its event date and fields; and a warning for
     each document that could not be read through, which is skipped: one article never stops a run.
 
-    Sentences are gathered from every document first, so that the filer embeds them in one batch.
+    A document the cache has extracted before, with the same topic, sections and reference date, is not
+    extracted again.
     """
-    matchers = TopicMatchers.of(topic)
-    skipped: list[Diagnostic] = []
+    batch = cache.batch("documents extracted") if cache else None
+    known: dict[int, DocumentFacts] = {}
+    keys: list[str] = []
+    if batch:
+        settings = (topic.model_dump_json(), json.dumps(section_ids), as_of.isoformat())
+        keys = [cache_key("extract", document_digest(document), *settings) for document in documents]
+        known = {i: hit for i, key in enumerate(keys) if (hit := batch.lookup(key, DocumentFacts)) is not None}
+    fresh = [i for i in range(len(documents)) if i not in known]
 
-    def contained(document: Document, work: Callable[[], list[Any]]) -> list[Any]:
+    def counted(stage: str, done: int, total: int) -> None:
+        if progress:
+            progress(stage, len(known) + done, len(documents))
+
+    made = _extract_each([documents[i] for i in fresh], topic, section_ids, as_of, counted) if fresh else []
+    if batch:
+        for i, result in zip(fresh, made, strict=True):
+            batch.remember(keys[i], result)
+        batch.save()
+    results = {**known, **dict(zip(fresh, made, strict=True))}
+    ordered = [results[i] for i in range(len(documents))]
+    facts = [fact for result in ordered for fact in result.facts]
+    skipped = [r.skipped for r in ordered if r.skipped and r.while_scanning]
+    skipped += [r.skipped for r in ordered if r.skipped and not r.while_scanning]
+    return facts, skipped
+
+
+def _extract_each(
+    documents: list[Document], topic: TopicFile, section_ids: list[str], as_of: date, progress: Progress
+) -> list[DocumentFacts]:
+    """Each document's facts, or why it was skipped. Sentences are gathered from every document first, so that
+    the filer embeds them in one batch."""
+    matchers = TopicMatchers.of(topic)
+    skipped: dict[str, DocumentFacts] = {}
+
+    def contained(document: Document, work: Callable[[], list[Any]], *, scanning: bool) -> list[Any]:
         try:
             return work()
         except Exception as exc:  # a sentence no rule foresaw: this article is lost, not the run
-            skipped.append(Diagnostic(document.key, f"{unexpected(exc)} while extracting", kind=DiagnosticKind.SKIPPED))
+            why = Diagnostic(document.key, f"{unexpected(exc)} while extracting", kind=DiagnosticKind.SKIPPED)
+            skipped[document.key] = DocumentFacts((), why, scanning)
             return []
 
-    gathered: list[tuple[Candidate, Scan]] = []
+    gathered: list[list[tuple[Candidate, Scan]]] = []
     for done, document in enumerate(documents, 1):
-        gathered += contained(document, partial(_scanned, document, matchers))
-        if progress:
-            progress("extract", done, len(documents))
-    filed = shipped_filer().probabilities(
-        features([c.text for c, _ in gathered], [scan.signals(topic) for _, scan in gathered])
-    )
+        gathered.append(contained(document, partial(_scanned, document, matchers), scanning=True))
+        progress("extract", done, len(documents))
+    every = [pair for pairs in gathered for pair in pairs]
+    matrix = features([c.text for c, _ in every], [scan.signals(topic) for _, scan in every])
+    # A matrix product's last bits depend on how many rows it multiplies at once (BLAS picks its kernel by
+    # shape), so each document's sentences are filed apart: a document files the same from the cache, alone
+    # or among other new ones, as in a run that extracts every document. The embeddings have no such effect.
     by_document: dict[str, list[tuple[Candidate, Scan, dict[str, float]]]] = {}
-    for (candidate, scan), chances in zip(gathered, filed, strict=True):
-        by_document.setdefault(candidate.document.key, []).append((candidate, scan, chances))
-    facts: list[Fact] = []
-    failed = {diagnostic.path for diagnostic in skipped}
-    for document in documents:
-        if document.key not in failed:
-            facts += contained(
-                document, partial(_facts_of, document, by_document.get(document.key, []), matchers, section_ids, as_of)
+    start = 0
+    for document, pairs in zip(documents, gathered, strict=True):
+        chances = shipped_filer().probabilities(matrix[start : start + len(pairs)])
+        by_document[document.key] = [(c, scan, p) for (c, scan), p in zip(pairs, chances, strict=True)]
+        start += len(pairs)
+    made = {
+        document.key: DocumentFacts(
+            tuple(
+                contained(
+                    document,
+                    partial(_facts_of, document, by_document.get(document.key, []), matchers, section_ids, as_of),
+                    scanning=False,
+                )
             )
-    return facts, skipped
+        )
+        for document in documents
+        if document.key not in skipped
+    }
+    return [skipped.get(document.key) or made[document.key] for document in documents]
 
 
 def _scanned(document: Document, matchers: TopicMatchers) -> list[tuple[Candidate, Scan]]:
