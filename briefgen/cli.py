@@ -61,7 +61,7 @@ TAKES = {
     "sources": {CORPUS, WINDOW, NO_CACHE},
     "check": {CORPUS, WINDOW, STRICT, NO_CACHE},
     "history": {OUTPUT},
-    "serve": {CORPUS, OUTPUT, NO_CACHE},
+    "serve": {CORPUS, WINDOW, OUTPUT, NO_CACHE},
     "cache": {OUTPUT},
 }
 
@@ -386,7 +386,7 @@ def _interrupt(signum, frame):  # noqa: ARG001 - signal handler signature
 def _serve(args: argparse.Namespace) -> int:
     from briefgen.serve.app import serve
 
-    return serve(args.config, host=args.host, port=args.port, corpus=args.corpus, out=args.out)
+    return serve(_request(args), host=args.host, port=args.port)
 
 
 HANDLERS = {

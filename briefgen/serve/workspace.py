@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
+from briefgen.cache import DocumentCache
 from briefgen.config import BuildRequest
 from briefgen.errors import BriefgenError, unexpected
 from briefgen.history import History, PastItem, RunRecord
@@ -71,6 +72,8 @@ class Workspace:
         self.base = base
         self.config = base.config
         self.history = History(self.config.history or base.output_dir / "history.sqlite")
+        # one cache for the server's life: every window's first read and every Read again share it
+        self.cache = DocumentCache.open(base.cache) if base.cache else None
         self._windows: OrderedDict[tuple[date, date], WindowState] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -109,7 +112,7 @@ class Workspace:
             state.progress = Progress(STAGES.get(stage, stage), done, total)
 
         try:
-            extracted = extract_window(state.request, advance)
+            extracted = extract_window(state.request, advance, self.cache)
         except BriefgenError as exc:
             state.error = str(exc)
             return
