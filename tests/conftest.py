@@ -145,10 +145,11 @@ def run_cli(
 
 
 def files_under(folder: Path) -> list[Path]:
-    """Every file (hidden ones too) under folder, sorted; [] when the folder does not exist."""
+    """Every file (hidden ones too) under folder, sorted, but the document cache's database, which a build keeps
+    beside its outputs and is not one of them (test_cache looks at it); [] when the folder does not exist."""
     if not folder.exists():
         return []
-    return sorted(p for p in folder.rglob("*") if p.is_file())
+    return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("cache.sqlite"))
 
 
 # --- Summariser helpers (test_segment, test_extract, test_compose, test_summarise_cli) ---------------------

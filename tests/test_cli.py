@@ -39,7 +39,7 @@ def test_build_json_prints_exactly_the_written_paths(project):
     assert result.returncode == 0, result.stderr
     expected = out / "testbrief_analyst_2025-08-25_2025-08-31.json"
     assert result.stdout.splitlines() == [str(expected)]
-    assert files_under(out) == [out / "cache.sqlite", expected]  # and the document cache
+    assert files_under(out) == [expected]
     assert "Traceback" not in result.stderr
 
 
@@ -99,7 +99,7 @@ def test_build_without_audience_builds_every_audience(project):
         "testbrief_executive_2025-08-25_2025-08-31.html",
         "testbrief_executive_2025-08-25_2025-08-31.json",
     ]
-    assert [p.name for p in files_under(out)] == ["cache.sqlite", *names]  # and the document cache
+    assert [p.name for p in files_under(out)] == names
     executive = json.loads((out / "testbrief_executive_2025-08-25_2025-08-31.json").read_text())
     assert executive["audience"] == "executive"
     assert all(len(s["items"]) <= 3 for s in executive["sections"])  # its own max_items

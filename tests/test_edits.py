@@ -228,7 +228,7 @@ def test_stale_override_warns_naming_the_file_and_id_and_the_build_succeeds(base
     assert any(str(edits) in line and "'operations-0000000000'" in line and "stale" in line for line in warnings)
     assert any(str(edits) in line and "'nations-ffffffffff'" in line for line in warnings)
     assert not any(ids[LEADER] in line for line in warnings)
-    assert len(files_under(out)) == 5  # both audiences, JSON and HTML, and the document cache
+    assert len(files_under(out)) == 4  # both audiences, JSON and HTML
     assert not any(LEADER in item["text"] for item in all_items(edition(out, "analyst")))
 
 

@@ -60,9 +60,9 @@ def test_run_writes_every_audience_and_format_under_name_and_window(seeds_runs):
         data = json.loads(first[f"{audience}.json"])
         assert data["audience"] == audience
         assert data["window"] == {"from": "2025-08-25", "to": "2025-08-31"}
-    # nothing else beside the briefing folder but the lock, the history and the document cache
+    # nothing else beside the briefing folder but the lock and the history
     assert {p.relative_to(out).as_posix() for p in files_under(out)} == (
-        {f"testbrief/{WEEK}/{name}" for name in expected} | {"testbrief/.lock", "history.sqlite", "cache.sqlite"}
+        {f"testbrief/{WEEK}/{name}" for name in expected} | {"testbrief/.lock", "history.sqlite"}
     )
 
 
