@@ -93,8 +93,10 @@ class Pages:
 
     def page(self, name: str, request: Request, status: int = 200, **values: Any) -> HTMLResponse:
         state, audience = values.get("state"), values.get("audience")
-        if state is not None and state.ready and audience is not None:
-            values["downloads"] = self.workspace.file_names(state, audience)
+        if state is not None and audience is not None:  # a page of one edition: the bar's links are to it
+            values["where"] = where(state, audience)
+            if state.ready:
+                values["downloads"] = self.workspace.file_names(state, audience)
         html = self.env.get_template(name).render(
             csrf=self.settings.csrf,
             config=self.workspace.config,
@@ -138,7 +140,7 @@ class Pages:
     def edition(self, request: Request) -> Response:
         state, audience = self.window_of(request.query_params)
         if not state.ready:
-            return self.page("loading.html", request, state=state, audience=audience, where=where(state, audience))
+            return self.page("loading.html", request, state=state, audience=audience)
         briefing = state.editions[audience]
         edits = state.edits.current()
         return self.page(
@@ -152,7 +154,6 @@ class Pages:
             edits=edits,
             state=state,
             audience=audience,
-            where=where(state, audience),
             notice=request.query_params.get("notice"),
             behind=edits.version != state.regenerated_with[audience],
         )
@@ -232,28 +233,13 @@ class Pages:
         if passage is None:
             return self.page("message.html", request, 404, message="no such source in this edition")
         item = item_of(briefing, item_id) if item_id else None
-        return self.page(
-            "source.html",
-            request,
-            passage=passage,
-            item=item,
-            state=state,
-            audience=audience,
-            where=where(state, audience),
-        )
+        return self.page("source.html", request, passage=passage, item=item, state=state, audience=audience)
 
     def sources(self, request: Request) -> Response:
         state, audience = self.window_of(request.query_params)
         if not state.ready or state.extracted is None:
             return RedirectResponse(f"/edition?{where(state, audience)}", 303)
-        return self.page(
-            "sources.html",
-            request,
-            extracted=state.extracted,
-            state=state,
-            audience=audience,
-            where=where(state, audience),
-        )
+        return self.page("sources.html", request, extracted=state.extracted, state=state, audience=audience)
 
     def changes(self, request: Request) -> Response:
         state, audience = self.window_of(request.query_params)
@@ -269,7 +255,6 @@ class Pages:
             log=log,
             state=state,
             audience=audience,
-            where=where(state, audience),
         )
 
     async def login(self, request: Request) -> Response:
