@@ -10,9 +10,10 @@ import urllib.parse
 
 import pytest
 import yaml
-from conftest import ROOT, run_cli, write
+from conftest import ROOT, SEEDS, run_cli, write
 from serving import SAMPLE_WINDOW, Server, form_values, item_ids
 
+SHARED = SEEDS.parent
 EDITS = "edits/haiti-mss-weekly_2025-08-25_2025-08-31.yaml"
 PDF_NAME = "haiti-mss-weekly_analyst_2025-08-25_2025-08-31.pdf"
 
@@ -210,3 +211,23 @@ date: 2025-08-30
 A contingent of 40 Belizean soldiers arrived in Port-au-Prince on Saturday to join the Multinational Security
 Support mission in Haiti, the mission said.
 """
+
+
+def test_the_first_read_of_a_window_reports_its_progress(tmp_path):
+    corpus = tmp_path / "corpus"
+    for dev_set in sorted((SHARED / "eval" / "dev").glob("*/corpus")):
+        shutil.copytree(dev_set, corpus / dev_set.parent.name)
+    reading = Server(tmp_path / "out", "--no-cache", corpus=corpus).started()
+    try:
+        query = urllib.parse.urlencode({"from": "2024-01-01", "to": "2025-12-31", "audience": "analyst"})
+        assert "Reading" in reading.get(f"/edition?{query}").text
+        seen = set()
+        while (reply := reading.get(f"/progress?{query}")).status == 200:
+            seen |= set(
+                re.findall(r"(Reading documents|Extracting from the documents in the window): \d+ of \d+", reply.text)
+            )
+        assert reply.status == 204 and reply.headers["hx-refresh"] == "true"  # done: the page reloads as the edition
+        assert "Reading documents" in seen or "Extracting from the documents in the window" in seen
+        assert 'id="edition"' in reading.edition({"from": "2024-01-01", "to": "2025-12-31"})
+    finally:
+        reading.stop()
