@@ -121,8 +121,14 @@ def test_pin_drop_reword_regenerate_and_download(server, page, tmp_path):
     page.wait_for_selector(f"li[id='{reworded}'] ins.reworded")
     assert item(page, reworded).locator("ins.reworded").inner_text() == wording
 
+    note = "Figures from the mission are not independently confirmed."
+    page.click("details.note-form summary")
+    page.fill("details.note-form textarea", note)
+    page.click("details.note-form button")
+    page.wait_for_selector("#editor-note")
+
     saved = edits_file(server, days)
-    assert saved["version"] == 3
+    assert saved["version"] == 4 and saved["note"] == note
     assert saved["drop"] == [dropped] and saved["pin"] == [pinned] and saved["replace"] == {reworded: wording}
     assert page.locator(".notice.pending").count() == 1  # saved, not yet applied
 
@@ -145,6 +151,7 @@ def test_pin_drop_reword_regenerate_and_download(server, page, tmp_path):
     text = squash(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf_path.read_bytes())).pages))
     assert squash(wording) in text
     assert squash(dropped_text) not in text
+    assert squash(note) in text
 
 
 def test_a_citation_opens_its_source_with_the_evidence_highlighted(server, page):
@@ -207,6 +214,11 @@ def test_approve_writes_the_edition_and_a_later_window_shows_the_changes(server,
         assert db.execute("SELECT status FROM runs WHERE id = ?", (run_id,)).fetchone() == ("succeeded",)
         logged = db.execute("SELECT user, action, item_id FROM edits WHERE edits_file LIKE '%2025-08-20_2025-08-31%'")
         assert logged.fetchall() == [("Grace Editor", "drop", ids[0])]
+
+    page.goto(server.base + "/")  # the approved run is offered among the past runs
+    page.click(f"table.runs tr:has(td:text-is('{run_id}')) a:text-is('analyst')")
+    page.wait_for_selector("#edition", timeout=SLOW)
+    assert "from=2025-08-20" in page.url and "to=2025-08-31" in page.url
 
     later = window(25)
     open_edition(page, server, later)
