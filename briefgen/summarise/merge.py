@@ -72,6 +72,8 @@ def same_fact(a: Fact, b: Fact, copies: frozenset[frozenset[str]] = frozenset())
     if a.section != b.section:
         return False
     similarity = overlap(a.words, b.words)
+    if similarity < SAME_EVENT:  # every way to one fact below needs at least this much in common
+        return False
     shared = a.key_terms & b.key_terms
     # a day that a sentence does not name (its article's) is no evidence of another event
     undated_retelling = not (a.date_stated and b.date_stated) and len(shared) >= 2

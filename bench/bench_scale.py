@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""How a build scales: for each corpus size, a cold build, an unchanged rerun, a rerun with 10 changed articles,
+the peak memory, and the floor (reading every file and splitting its sentences) measured in the same run.
+
+    .venv/bin/python bench/bench_scale.py                        # 1,000, 10,000 and 100,000 articles
+    .venv/bin/python bench/bench_scale.py --sizes 1000 -- --executor processes
+
+Each build is `briefgen build --format json` (both audiences) of the sample week, as a whole process; times are
+wall seconds, ratios are to the floor. The bars of issue 15 are checked and printed (exit 1 when one fails):
+10,000 articles cold <= 30 s, reruns <= 3 s, peak <= 1 GB; 100,000 articles <= 11x the 10,000 time, <= 1 GB.
+A rerun's JSON must equal the cold build's byte for byte when nothing changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_build import ROOT, START, write_corpus  # noqa: E402 - the generator lives beside this script
+
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+EPOCH = "1756708200"
+
+
+@dataclass
+class Build:
+    seconds: float
+    peak_mb: float
+    outputs: dict[str, bytes]
+
+
+def floor_seconds(corpus: Path) -> float:
+    """Reading every file and splitting its text into sentences: what no build can go below."""
+    started = time.monotonic()
+    sentences = 0
+    for path in sorted(corpus.rglob("*")):
+        if path.is_file():
+            sentences += len(SENTENCE_END.split(path.read_bytes().decode("utf-8", "replace")))
+    assert sentences
+    return time.monotonic() - started
+
+
+def build(corpus: Path, out: Path, extra: list[str]) -> Build:
+    argv = [sys.executable, "-m", "briefgen", "build", "--config", str(ROOT / "config" / "weekly.yaml")]
+    argv += ["--corpus", str(corpus), "--from", str(START), "--to", str(START + timedelta(days=6))]
+    argv += ["--format", "json", "--out", str(out), "-q", *extra]
+    started = time.monotonic()
+    process = subprocess.Popen(
+        argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.monotonic() - started
+    errors = process.stderr.read().decode(errors="replace") if process.stderr else ""
+    if status != 0:
+        raise SystemExit(f"build failed: {errors.strip()[-500:]}")
+    outputs = {path.name: path.read_bytes() for path in out.glob("*.json")}
+    return Build(seconds, usage.ru_maxrss / 1024, outputs)
+
+
+def change_articles(corpus: Path, count: int) -> None:
+    """Rewrite `count` single-article files with one more sentence each (their content, size and time change)."""
+    singles = sorted(p for p in corpus.iterdir() if p.suffix in (".txt", ".md"))
+    step = max(1, len(singles) // count)
+    for path in singles[::step][:count]:
+        path.write_text(
+            path.read_text(encoding="utf-8") + "\nKenyan MSS officers patrolled Delmas again on Friday.\n",
+            encoding="utf-8",
+        )
+
+
+def measure(size: int, extra: list[str]) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as scratch:
+        corpus, out = Path(scratch, "corpus"), Path(scratch, "out")
+        corpus.mkdir()
+        files = write_corpus(corpus, size)
+        floor = floor_seconds(corpus)
+        cold = build(corpus, out, extra)
+        unchanged = build(corpus, out, extra)
+        if unchanged.outputs != cold.outputs:
+            raise SystemExit(f"articles={size}: the unchanged rerun's JSON differs from the cold build's")
+        change_articles(corpus, 10)
+        changed = build(corpus, out, extra)
+    figures = {
+        "floor": floor,
+        "cold": cold.seconds,
+        "unchanged": unchanged.seconds,
+        "changed10": changed.seconds,
+        "peak_mb": max(cold.peak_mb, unchanged.peak_mb, changed.peak_mb),
+    }
+    ratios = " ".join(f"{k}={figures[k]:.1f}s({figures[k] / floor:.0f}x)" for k in ("cold", "unchanged", "changed10"))
+    print(f"articles={size} files={files} floor={floor:.2f}s {ratios} peak_mb={figures['peak_mb']:.0f}", flush=True)
+    return figures
+
+
+def bars(results: dict[int, dict[str, float]]) -> list[str]:
+    """The issue's acceptance bars that these results fail."""
+    failed = []
+    ten = results.get(10_000)
+    if ten:
+        limits = {"cold": 30.0, "unchanged": 3.0, "changed10": 3.0, "peak_mb": 1024.0}
+        failed += [f"10,000 {k}={ten[k]:.1f} > {v:g}" for k, v in limits.items() if ten[k] > v]
+    hundred = results.get(100_000)
+    if hundred:
+        if ten and hundred["cold"] > 11 * ten["cold"]:
+            failed.append(f"100,000 cold={hundred['cold']:.0f}s > 11x the 10,000 time ({11 * ten['cold']:.0f}s)")
+        if hundred["peak_mb"] > 1024:
+            failed.append(f"100,000 peak_mb={hundred['peak_mb']:.0f} > 1024")
+    return failed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
+    parser.add_argument("extra", nargs="*", help="more briefgen flags, after --")
+    args = parser.parse_args()
+    results = {size: measure(size, args.extra) for size in args.sizes}
+    failed = bars(results)
+    print("bars: " + ("all met" if not failed else "FAILED " + "; ".join(failed)))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
