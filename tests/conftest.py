@@ -405,13 +405,12 @@ def docx_blocks(document) -> list[str]:
 def reading_order(briefing) -> list[str]:
     """What a reader meets, in order, in every format of one briefing: title block, key points with their
     citation markers, each section's dated items (lead, conflict note, then each detail), tables, the
-    sources and the coverage."""
-    from briefgen.render.text import conflict_note, display_date
+    sources the document cites and the coverage. A marker shows a statement's strongest few sources and
+    counts the others ("[1, 2, 3] and 5 more sources"): the rule is render/text.py's `Citations`."""
+    from briefgen.render.text import Citations, conflict_note, display_date
 
-    numbers = {source.id: n for n, source in enumerate(briefing.sources, start=1)}
-
-    def marker(ids) -> str:
-        return "[" + ", ".join(str(numbers[i]) for i in ids) + "]"
+    cite = Citations(briefing)
+    marker = cite.marker
 
     pieces = [briefing.title, briefing.audience_title, "generated"]
     if briefing.key_points:
@@ -424,7 +423,7 @@ def reading_order(briefing) -> list[str]:
         for item in section.items:
             pieces += [display_date(item.date), f"{item.lead} {marker(item.sources)}"]
             if item.conflict:
-                pieces.append(f"Conflicting figures: {conflict_note(item.conflict, numbers)}")
+                pieces.append(f"Conflicting figures: {conflict_note(item.conflict, cite)}")
             pieces += [f"{detail.text} {marker(detail.sources)}" for detail in item.details]
         for table in (t for t in briefing.tables if t.section == section.id):
             pieces += [table.title, *table.columns, "Sources"]
@@ -433,7 +432,7 @@ def reading_order(briefing) -> list[str]:
                 if row.conflict:
                     pieces.append("⚠ conflict")
     pieces.append("Sources")
-    for source in briefing.sources:
+    for source in cite.sources:
         pieces.append(source.title or source.path)
         pieces.append((source.outlet or source.path) + ("" if source.item is None else f" #{source.item}"))
         if source.published:

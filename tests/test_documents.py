@@ -35,7 +35,7 @@ from conftest import (
 
 from briefgen.models import RenderOptions
 from briefgen.render.pdf import render_pdf
-from briefgen.render.text import conflict_note
+from briefgen.render.text import Citations, conflict_note
 
 AUDIENCES = ["analyst", "executive"]
 WINDOW_LABEL = "25–31 August 2025"
@@ -115,22 +115,24 @@ def test_the_headings_are_the_same_in_every_format(sample_editions, audience):
 def test_each_item_carries_the_same_citation_markers_everywhere(sample_editions, audience):
     edition = sample_editions[audience]
     briefing = edition.briefing
-    numbers = {s.id: n for n, s in enumerate(briefing.sources, start=1)}
+    cite = Citations(briefing)
     docx_items = [p.text for p in edition.docx.paragraphs if p.style.name == "List Bullet"]
     pdf_text = pdf_body_text(edition.pdf_pages, briefing.marking)
     for section in briefing.sections:
         for item in section.items:
-            marker = "[" + ", ".join(str(numbers[s]) for s in item.sources) + "]"
+            marker = cite.marker(item.sources)
             li = re.search(rf'<li id="{item.id}">(.*?)</li>', edition.html, re.S)
             assert li, item.id
             cites = re.search(r'<span class="cites">(.*?)</span>', li[1], re.S)
             assert flat(re.sub(r"<[^>]+>", "", cites[1])) == marker, item.id
-            assert [f'href="#{s}"' for s in item.sources] == re.findall(r'href="#s\d+"', cites[1])
+            assert [f'href="#{s}"' for s in cite.shown(item.sources)] == re.findall(r'href="#s\d+"', cites[1])
             assert any(
                 text.endswith(f"{item.lead} {marker}") or f"{item.lead} {marker} Conflicting" in text
                 for text in docx_items
             ), item.id
             assert squash(f"{item.lead} {marker}") in pdf_text, item.id
+    items = [item for section in briefing.sections for item in section.items]
+    assert any(cite.more(item.sources) for item in items), "an item of the sample shows only its strongest sources"
 
 
 def test_the_comparison_notices_a_reordering(sample_editions):
@@ -232,8 +234,7 @@ def test_conflicting_maxxpro_figures_are_flagged_in_every_format(sample_editions
     maxxpro = [item for item in flagged if "MaxxPro" in item.lead]
     assert maxxpro, "the 8 vs 10 MaxxPro delivery is flagged"
     item = maxxpro[0]
-    numbers = {source.id: n for n, source in enumerate(edition.briefing.sources, start=1)}
-    note = f"Conflicting figures: {conflict_note(item.conflict, numbers)}"
+    note = f"Conflicting figures: {conflict_note(item.conflict, Citations(edition.briefing))}"
     assert re.search(r"\b(?:8|eight)\b", note, re.I) and re.search(r"\b10\b", note)
     li = re.search(rf'<li id="{item.id}">(.*?)</li>', edition.html, re.S)
     assert li and '<span class="conflict">' in li[1]
@@ -286,7 +287,7 @@ def test_sources_appendix_is_numbered_with_dates_how_found_and_urls(sample_editi
     from briefgen.render.text import display_date
 
     edition = sample_editions[audience]
-    sources = edition.briefing.sources
+    sources = Citations(edition.briefing).sources
     assert sources
     listed = re.findall(r'<li id="(s\d+)">', section_html(edition.html, "sources"))
     assert listed == [s.id for s in sources]

@@ -17,6 +17,8 @@ from conftest import TABLE_HEADERS, flat
 from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.oxml.ns import qn
 
+from briefgen.render.text import Citations
+
 AUDIENCES = ["analyst", "executive"]
 
 
@@ -49,14 +51,14 @@ def test_title_and_heading_styles(sample_editions, audience):
 def test_items_are_list_bullets(sample_editions, audience):
     edition = sample_editions[audience]
     bullets = paragraphs_with_style(edition.docx, "List Bullet")
-    numbers = {s.id: n for n, s in enumerate(edition.briefing.sources, start=1)}
+    cite = Citations(edition.briefing)
     items = [*edition.briefing.key_points, *(i for s in edition.briefing.sections for i in s.items)]
     coverage = len(edition.briefing.coverage.left_out) if edition.briefing.show_coverage else 0
     assert len(bullets) == len(items) + coverage
     for item, text in zip(items, bullets, strict=False):
         assert item.lead in text
     details = paragraphs_with_style(edition.docx, "List Bullet 2")
-    assert details == [f"{d.text} [{', '.join(str(numbers[s]) for s in d.sources)}]" for i in items for d in i.details]
+    assert details == [f"{d.text} {cite.marker(d.sources)}" for i in items for d in i.details]
     # List Bullet is a numbered (bulleted) style in the reference document, not a plain paragraph look-alike
     style = edition.docx.styles["List Bullet"]
     assert style.element.find(qn("w:pPr")).find(qn("w:numPr")) is not None
@@ -86,12 +88,13 @@ def test_source_urls_are_real_hyperlinks(sample_editions, audience):
         assert relation.is_external and relation.reltype == RELATIONSHIP_TYPE.HYPERLINK
         text = "".join(t.text or "" for t in link.iter(qn("w:t")))
         links[relation.target_ref] = text
-    expected = {s.url for s in edition.briefing.sources if s.url}
+    cited = Citations(edition.briefing).sources
+    expected = {s.url for s in cited if s.url}
     assert expected, "the samples have source URLs"
     assert set(links) == expected
     assert all(text == url for url, text in links.items())
     numbered = [p for p in document.paragraphs if p.style.name == "List Number"]
-    for source, paragraph in zip(edition.briefing.sources, numbered, strict=True):
+    for source, paragraph in zip(cited, numbered, strict=True):
         inside = paragraph._p.findall(qn("w:hyperlink"))
         assert len(inside) == (1 if source.url else 0)
 

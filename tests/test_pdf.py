@@ -9,6 +9,8 @@ import pypdf
 import pytest
 from conftest import flat, html_body_text, run_cli, write_config, write_corpus
 
+from briefgen.render.text import Citations
+
 AUDIENCES = ["analyst", "executive"]
 
 
@@ -117,7 +119,7 @@ def test_source_urls_are_live_links(sample_editions, audience):
             action = annotation.get_object().get("/A")
             if action is not None and "/URI" in action.get_object():
                 uris.add(str(action.get_object()["/URI"]))
-    assert uris == {s.url for s in edition.briefing.sources if s.url}
+    assert uris == {s.url for s in Citations(edition.briefing).sources if s.url}
 
 
 @pytest.mark.parametrize("name", ["Télcos", "Pétion-Ville"])

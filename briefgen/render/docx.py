@@ -21,14 +21,7 @@ from briefgen.errors import RenderError
 from briefgen.files import read_regular
 from briefgen.models import Briefing, Chart, Item, RenderOptions, Table
 from briefgen.render.html import is_web_url
-from briefgen.render.text import (
-    citation_marker,
-    citation_numbers,
-    conflict_note,
-    display_date,
-    novelty_sentence,
-    window_label,
-)
+from briefgen.render.text import Citations, conflict_note, display_date, novelty_sentence, window_label
 
 LINK_COLOUR = RGBColor(0x1F, 0x3A, 0x5F)
 FLAG_COLOUR = RGBColor(0x8A, 0x1C, 0x1C)
@@ -144,19 +137,19 @@ def _paragraph(document, style: str, text: str = ""):
     return paragraph
 
 
-def _item(document, item: Item, numbers: dict[str, int], with_date: bool) -> None:
+def _item(document, item: Item, cite: Citations, with_date: bool) -> None:
     paragraph = _paragraph(document, "List Bullet")
     if with_date:
         paragraph.add_run(f"{display_date(item.date)}: ").bold = True
     if item.new:
         badge = paragraph.add_run("NEW ")
         badge.bold, badge.font.color.rgb = True, NEW_COLOUR
-    paragraph.add_run(f"{item.lead} {citation_marker(item.sources, numbers)}")
+    paragraph.add_run(f"{item.lead} {cite.marker(item.sources)}")
     if item.conflict:
-        flag = paragraph.add_run(f" Conflicting figures: {conflict_note(item.conflict, numbers)}")
+        flag = paragraph.add_run(f" Conflicting figures: {conflict_note(item.conflict, cite)}")
         flag.italic, flag.font.color.rgb = True, FLAG_COLOUR
     for detail in item.details:
-        _paragraph(document, "List Bullet 2").add_run(f"{detail.text} {citation_marker(detail.sources, numbers)}")
+        _paragraph(document, "List Bullet 2").add_run(f"{detail.text} {cite.marker(detail.sources)}")
 
 
 def _repeat_header(row) -> None:
@@ -166,7 +159,7 @@ def _repeat_header(row) -> None:
     properties.append(header)
 
 
-def _table(document, table: Table, numbers: dict[str, int]) -> None:
+def _table(document, table: Table, cite: Citations) -> None:
     _paragraph(document, "Heading 2", table.title)
     columns = [*table.columns, "Sources"]
     grid = document.add_table(rows=1, cols=len(columns))
@@ -180,7 +173,7 @@ def _table(document, table: Table, numbers: dict[str, int]) -> None:
         cells = grid.add_row().cells
         for cell, value in zip(cells, row.cells, strict=False):
             cell.text = value
-        cells[-1].text = citation_marker(row.sources, numbers)
+        cells[-1].text = cite.marker(row.sources)
         if row.conflict:
             flag = cells[-1].paragraphs[0].add_run(" ⚠ conflict")
             flag.bold, flag.font.color.rgb = True, FLAG_COLOUR
@@ -220,7 +213,7 @@ def render_docx(briefing: Briefing, options: RenderOptions) -> bytes:
         f"{briefing.audience_title} · {window_label(briefing.window)} · generated "
         f"{briefing.generated_at:%d %B %Y %H:%M} UTC",
     )
-    numbers = citation_numbers(briefing)
+    cite = Citations(briefing)
     if briefing.editor_note:
         note = document.add_paragraph()
         note.add_run("Editor's note. ").bold = True
@@ -230,21 +223,21 @@ def render_docx(briefing: Briefing, options: RenderOptions) -> bytes:
     if briefing.novelty:
         document.add_paragraph().add_run(novelty_sentence(briefing.novelty)).font.color.rgb = NEW_COLOUR
     for item in briefing.key_points:
-        _item(document, item, numbers, with_date=False)
+        _item(document, item, cite, with_date=False)
     for section in briefing.sections:
         _paragraph(document, "Heading 1", section.title)
         if not section.items:
             document.add_paragraph("Nothing reported in this window.")
         for item in section.items:
-            _item(document, item, numbers, with_date=True)
+            _item(document, item, cite, with_date=True)
         if briefing.chart and briefing.chart.section == section.id:
             _chart(document, briefing.chart)
         for table in briefing.tables:
             if table.section == section.id:
-                _table(document, table, numbers)
+                _table(document, table, cite)
 
     _paragraph(document, "Heading 1", "Sources")
-    for number, source in enumerate(briefing.sources, start=1):
+    for number, source in enumerate(cite.sources, start=1):
         paragraph = _paragraph(document, "List Number")
         paragraph.add_run(f"[{number}] ").bold = True
         paragraph.add_run(source.title or source.path)

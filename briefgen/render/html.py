@@ -12,7 +12,7 @@ from jinja2 import meta
 
 from briefgen.errors import RenderError
 from briefgen.models import Briefing, RenderOptions
-from briefgen.render.text import citation_numbers, conflict_note, display_date, novelty_sentence, window_label
+from briefgen.render.text import Citations, conflict_note, display_date, novelty_sentence, window_label
 
 
 def environment(template_dirs: tuple[Path, ...]) -> jinja2.Environment:
@@ -61,7 +61,7 @@ def load_template(env: jinja2.Environment, template: str, template_dirs: tuple[P
 def render_html_text(briefing: Briefing, template_dirs: tuple[Path, ...], template: str) -> str:
     page = load_template(environment(template_dirs), template, template_dirs)
     try:
-        return page.render(briefing=briefing, cite=citation_numbers(briefing), chart_uri=chart_uri(briefing))
+        return page.render(briefing=briefing, cite=Citations(briefing), chart_uri=chart_uri(briefing))
     except jinja2.TemplateError as exc:
         raise RenderError(f"template {template!r}: {exc}") from None
 

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from briefgen.models import Briefing, Evidence, Item, RenderOptions
-from briefgen.render.text import citation_numbers, conflict_note, novelty_sentence
+from briefgen.render.text import Citations, conflict_note, novelty_sentence
 
 
 def _iso(day: date | None) -> str | None:
@@ -19,7 +19,7 @@ def _evidence(evidence: tuple[Evidence, ...]) -> list[dict[str, Any]]:
     return [{"source": e.source, "quote": e.quote, "start": e.start, "end": e.end} for e in evidence]
 
 
-def item_dict(item: Item, numbers: dict[str, int]) -> dict[str, Any]:
+def item_dict(item: Item, cite: Citations) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "id": item.id,
         "text": item.text,
@@ -34,7 +34,7 @@ def item_dict(item: Item, numbers: dict[str, int]) -> dict[str, Any]:
         "fields": dataclasses.asdict(item.fields),
     }
     if item.conflict:
-        entry.update(conflict=True, note=conflict_note(item.conflict, numbers))
+        entry.update(conflict=True, note=conflict_note(item.conflict, cite))
     if item.new:
         entry["new"] = True
     if item.edited:
@@ -43,7 +43,7 @@ def item_dict(item: Item, numbers: dict[str, int]) -> dict[str, Any]:
 
 
 def briefing_dict(briefing: Briefing) -> dict[str, Any]:
-    numbers = citation_numbers(briefing)
+    cite = Citations(briefing, every=True)  # every source: programs check every citation
     return {
         "title": briefing.title,
         "audience": briefing.audience,
@@ -54,7 +54,7 @@ def briefing_dict(briefing: Briefing) -> dict[str, Any]:
             {
                 "id": section.id,
                 "title": section.title,
-                "items": [item_dict(item, numbers) for item in section.items],
+                "items": [item_dict(item, cite) for item in section.items],
             }
             for section in briefing.sections
         ],
@@ -78,7 +78,7 @@ def briefing_dict(briefing: Briefing) -> dict[str, Any]:
         ],
         "editor_note": briefing.editor_note,
         "new_summary": novelty_sentence(briefing.novelty) if briefing.novelty else None,
-        "key_points": [item_dict(item, numbers) for item in briefing.key_points],
+        "key_points": [item_dict(item, cite) for item in briefing.key_points],
         "sources": [
             {
                 "id": source.id,

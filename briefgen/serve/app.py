@@ -34,7 +34,7 @@ from briefgen.config import BuildRequest
 from briefgen.errors import BriefgenError, ConfigError
 from briefgen.files import resource_path
 from briefgen.render.html import chart_uri, environment
-from briefgen.render.text import citation_numbers
+from briefgen.render.text import Citations
 from briefgen.serve.edits import Action, Change, StaleEdits
 from briefgen.serve.workspace import WindowState, Workspace, item_of
 from briefgen.summarise.novelty import changes_since
@@ -148,7 +148,7 @@ class Pages:
             request,
             audience_template=self.workspace.config.audiences[audience].template,
             briefing=briefing,
-            cite=citation_numbers(briefing),
+            cite=Citations(briefing),
             chart_uri=chart_uri(briefing),
             cite_href=lambda source_id, item_id: f"/source/{source_id}?{where(state, audience, item=item_id or '')}",
             edits=edits,
