@@ -63,6 +63,12 @@ RELATIVE_WEEKDAY = re.compile(
     re.I,
 )
 RELATIVE_DAY = re.compile(r"\b(?P<word>yesterday|today|new year[’']?s day|christmas day)\b", re.I)
+# Cheap looks that rule the patterns above out, most sentences naming no date: each of them tries every month
+# and weekday name at every word. A calendar date holds a digit and (but in ISO form) a month's name, which
+# starts with one of these; a relative one holds "day" (a weekday, "yesterday", "Christmas Day").
+_DIGIT = re.compile(r"\d")
+_MONTH_NAME = re.compile("|".join(sorted({name[:3] for name in MONTHS})), re.I)
+_DAY_WORD = re.compile("day", re.I)
 _NEW_YEAR = re.compile(r"new year", re.I)
 
 
@@ -162,38 +168,48 @@ def find_dates(text: str, reference: date, *, nearest: bool = False, ahead: bool
         taken.append(range(start, end))
         mentions.append(DateMention(day, precision, start, end, text[start:end], year_given, weekday_given))
 
-    for match in ISO.finditer(text):
+    digits = _DIGIT.search(text) is not None
+    for match in ISO.finditer(text) if digits else ():
         found = _safe_date(int(match["year"]), int(match["month"]), int(match["day"]))
         if found:
             add(match.start(), match.end(), found, "day", True)
-    for pattern in (MONTH_DAY, DAY_MONTH):
+    named = (MONTH_DAY, DAY_MONTH) if digits and _MONTH_NAME.search(text) else ()
+    for pattern in named:
         for match in pattern.finditer(text):
             resolved = _from_match(match, reference, nearest, ahead)
             if resolved:
                 add(match.start(), match.end(), resolved[0], "day", *resolved[1:])
-    for match in MONTH_YEAR.finditer(text):
+    for match in MONTH_YEAR.finditer(text) if named else ():
         month = MONTHS[match["month"].lower().rstrip(".")]
         add(match.start(), match.end(), date(int(match["year"]), month, 1), "month", True)
+    for start, end, day in _relative_days(text, reference, ahead) if _DAY_WORD.search(text) else ():
+        add(start, end, day, "day", False)
+    mentions.sort(key=lambda m: m.start)
+    return mentions
+
+
+def _relative_days(text: str, reference: date, ahead: bool) -> list[tuple[int, int, date | None]]:
+    """(start, end, day) of each weekday ("on Friday") the text names, then of each named day ("yesterday")."""
+    found = []
     for match in RELATIVE_WEEKDAY.finditer(text):
         target = WEEKDAYS[match["weekday"].lower()]
         if ahead and match["which"].lower() != "last":
             day = _shift(reference, (target - reference.weekday()) % 7)
         else:
             day = _shift(reference, -((reference.weekday() - target) % 7))
-        add(match.start("weekday"), match.end(), day, "day", False)
+        found.append((match.start("weekday"), match.end(), day))
     for match in RELATIVE_DAY.finditer(text):
         word = match["word"].lower()
         if word == "yesterday":
-            found = _shift(reference, -1)
+            day = _shift(reference, -1)
         elif word == "today":
-            found = reference
+            day = reference
         elif _NEW_YEAR.match(word):
-            found = date(reference.year, 1, 1)
+            day = date(reference.year, 1, 1)
         else:
-            found = infer_year(12, 25, None, reference)
-        add(match.start(), match.end(), found, "day", False)
-    mentions.sort(key=lambda m: m.start)
-    return mentions
+            day = infer_year(12, 25, None, reference)
+        found.append((match.start(), match.end(), day))
+    return found
 
 
 _ZERO_LED_YEAR = re.compile(r"(?<![\d:.+-])0\d{2,3}\b")

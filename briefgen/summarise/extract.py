@@ -32,7 +32,7 @@ from briefgen.models import (
     places_of,
 )
 from briefgen.summarise.filer import DIGIT, NONE, SentenceSignals, features, shipped_filer
-from briefgen.summarise.lexicon import Lexicon
+from briefgen.summarise.lexicon import Found, Lexicon, Lexicons
 from briefgen.summarise.nations import NationIndex, nation_index
 from briefgen.summarise.segment import Sentence, split_sentences
 from briefgen.topic import NATION, Kind, Role, TopicFile, Watch
@@ -91,6 +91,9 @@ QUANTITY = re.compile(
     r"(?P<words>(?:\s+[\w'’-]+){1,4})",
     re.I,
 )
+# QUANTITY tries every qualifier and number word at each character; a sentence with no digit and none of these
+# words, as most are, has no quantity
+NUMBER_WORD = re.compile("|".join(NUMBER_WORDS), re.I)
 TIME_OF_DAY = re.compile(
     r"\s*(?:a\.?m\.?|p\.?m\.?|am|pm|o'clock|hours?|minutes?|days?|weeks?|months?|years?|"
     r"per ?cent|percent|%)(?!\w)",
@@ -244,6 +247,7 @@ class Scan:
     statuses: tuple[str, ...]  # statuses named, in the topic's order
     outcomes: tuple[str, ...]
     watch: Watch | None
+    found: Found  # every lexicon's matches, for what reads them again (the donor and the recipient)
 
     @property
     def roles(self) -> set[str]:
@@ -270,38 +274,60 @@ class TopicMatchers:
     statuses: dict[str, Lexicon]  # in the topic's order of precedence
     watches: tuple[tuple[Watch, tuple[Lexicon, ...]], ...]
     nations: NationIndex
+    every: Lexicons  # all of the above, scanned together
+    # the scan of each sentence met in this run: a sentence met again (a wire story in several outlets, a
+    # caller asking twice) is not scanned again
+    scans: dict[str, Scan] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @classmethod
     def of(cls, topic: TopicFile) -> TopicMatchers:
-        return cls(
-            topic=topic,
-            roles={
-                role: tuple(Lexicon.of(topic.entities[name].terms) for name in topic.groups_with(role)) for role in Role
-            },
-            cues={name: Lexicon.of(rule.cues) for name, rule in topic.sections.items()},
-            decisions={name: Lexicon.of(rule.decisions) for name, rule in topic.sections.items()},
-            forward=Lexicon.of(topic.forward_looking),
-            outcomes={name: Lexicon.of(terms) for name, terms in topic.outcomes.items()},
-            statuses={name: Lexicon.of(status.terms) for name, status in topic.statuses.items()},
-            watches=tuple((w, tuple(Lexicon.of(group) for group in w.all_of)) for w in topic.watch),
-            nations=nation_index(topic.nations),
+        roles = {
+            role: tuple(Lexicon.of(topic.entities[name].terms) for name in topic.groups_with(role)) for role in Role
+        }
+        cues = {name: Lexicon.of(rule.cues) for name, rule in topic.sections.items()}
+        decisions = {name: Lexicon.of(rule.decisions) for name, rule in topic.sections.items()}
+        forward = Lexicon.of(topic.forward_looking)
+        outcomes = {name: Lexicon.of(terms) for name, terms in topic.outcomes.items()}
+        statuses = {name: Lexicon.of(status.terms) for name, status in topic.statuses.items()}
+        watches = tuple((w, tuple(Lexicon.of(group) for group in w.all_of)) for w in topic.watch)
+        nations = nation_index(topic.nations)
+        every = Lexicons(
+            [
+                *(lexicon for lexicons in roles.values() for lexicon in lexicons),
+                *cues.values(),
+                *decisions.values(),
+                forward,
+                *outcomes.values(),
+                *statuses.values(),
+                *(lexicon for _, groups in watches for lexicon in groups),
+                nations.lexicon,
+            ]
         )
+        return cls(topic, roles, cues, decisions, forward, outcomes, statuses, watches, nations, every)
 
     def scan(self, text: str) -> Scan:
-        """Everything the topic recognises in a sentence, each lexicon run over it once."""
+        """Everything the topic recognises in a sentence, from one pass of every lexicon over it."""
+        known = self.scans.get(text)
+        if known is None:
+            known = self.scans[text] = self._scan(text)
+        return known
+
+    def _scan(self, text: str) -> Scan:
+        found = self.every.scan(text)
         named = {}
         for role, lexicons in self.roles.items():
-            found = sorted(match for lexicon in lexicons for match in lexicon.matches(text))
-            named[role] = list(dict.fromkeys(word for _, word in found))
+            matches = sorted(match for lexicon in lexicons for match in found.of(lexicon))
+            named[role] = list(dict.fromkeys(word for _, word in matches))
         return Scan(
             named=named,
-            contributors=self.nations.contributors(text),
-            cues={section: lexicon.find(text) for section, lexicon in self.cues.items()},
-            decisions={section: lexicon.count(text) for section, lexicon in self.decisions.items()},
-            forward=tuple(offset for offset, _ in self.forward.matches(text)),
-            statuses=tuple(name for name, lexicon in self.statuses.items() if lexicon.count(text)),
-            outcomes=tuple(name for name, lexicon in self.outcomes.items() if lexicon.count(text)),
-            watch=next((w for w, groups in self.watches if all(group.count(text) for group in groups)), None),
+            contributors=self.nations.contributors(text, found.of(self.nations.lexicon)),
+            cues={section: [word for _, word in found.of(lexicon)] for section, lexicon in self.cues.items()},
+            decisions={section: len(found.of(lexicon)) for section, lexicon in self.decisions.items()},
+            forward=tuple(offset for offset, _ in found.of(self.forward)),
+            statuses=tuple(name for name, lexicon in self.statuses.items() if found.of(lexicon)),
+            outcomes=tuple(name for name, lexicon in self.outcomes.items() if found.of(lexicon)),
+            watch=next((w for w, groups in self.watches if all(found.of(group) for group in groups)), None),
+            found=found,
         )
 
     def signals(self, text: str) -> SentenceSignals:
@@ -330,7 +356,9 @@ def trim(text: str) -> str:
 
 def quantities(text: str, skip: list[range]) -> list[dict[str, Any]]:
     """Numbers with what they count and their qualifier: "nearly 1,000 Kenyan officers", "two more MaxxPros"."""
-    found = []
+    found: list[dict[str, Any]] = []
+    if not (DIGIT.search(text) or NUMBER_WORD.search(text)):
+        return found
     for match in QUANTITY.finditer(text):
         if any(match.start("value") in span for span in skip) or TIME_OF_DAY.match(text, match.end("value")):
             continue
@@ -444,7 +472,7 @@ def _filed_sections(
     return {section: chances.get(str(topic.sections[section].kind), 0.0) for section in section_ids}
 
 
-def _giving(text: str, matchers: TopicMatchers) -> tuple[str | None, str | None]:
+def _giving(text: str, scan: Scan, matchers: TopicMatchers) -> tuple[str | None, str | None]:
     """(donor, recipient) as the sentence names them around its verb of giving: "donated by X", "to Y",
     or the nation that is the subject; nothing without such a verb."""
     verb = GIVING.search(text)
@@ -453,7 +481,8 @@ def _giving(text: str, matchers: TopicMatchers) -> tuple[str | None, str | None]
     lexicons = [matchers.nations.lexicon, *matchers.roles[Role.MISSION], *matchers.roles[Role.PARTNER]]
     # at one offset the longest name: "Haitian National Police", not "Haitian"
     named = sorted(
-        (match for lexicon in lexicons for match in lexicon.matches(text)), key=lambda match: (match[0], -len(match[1]))
+        (match for lexicon in lexicons for match in scan.found.of(lexicon)),
+        key=lambda match: (match[0], -len(match[1])),
     )
     donor = recipient = None
     for offset, words in named:
@@ -488,7 +517,7 @@ def _fields(section: str, text: str, scan: Scan, common: dict[str, Any], matcher
     if rule.kind == Kind.DELIVERY:
         items = scan.named[Role.MATERIEL]
         counted = [q for q in amounts if any(i.lower() in q["of"].lower() for i in items)] or amounts
-        donor, recipient = _giving(text, matchers)
+        donor, recipient = _giving(text, scan, matchers)
         return DeliveryFields(
             **vars(said),
             donor=donor,

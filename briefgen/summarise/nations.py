@@ -10,6 +10,7 @@ nation, adversaries, transit states).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -37,10 +38,11 @@ class NationIndex:
         names = [self.name_of(found) for _, found in self.lexicon.matches(text)]
         return list(dict.fromkeys(n for n in names if n))
 
-    def contributors(self, text: str) -> list[str]:
-        """The nations the sentence speaks of as actors, each once, in order of appearance."""
+    def contributors(self, text: str, named: Sequence[tuple[int, str]] | None = None) -> list[str]:
+        """The nations the sentence speaks of as actors, each once, in order of appearance. `named` is the
+        lexicon's matches in text, when a scan of every lexicon has found them already."""
         names = []
-        for offset, found in self.lexicon.matches(text):
+        for offset, found in self.lexicon.matches(text) if named is None else named:
             end = offset + len(found)
             compound = found + (re.match(r"(?:-\w+)*", text[end:]) or [""])[0]
             if "-" in compound and compound.rsplit("-", 1)[1].lower() in self.origin_suffixes:
