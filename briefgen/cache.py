@@ -112,8 +112,12 @@ class Batch:
             self.fresh[key] = pickle.dumps((FORMAT, value), protocol=pickle.HIGHEST_PROTOCOL)
 
     def save(self) -> None:
-        log.info("cache: %d of %d %s from the cache", len(self.hits), self.looked, self.what)
+        if self.looked:  # a batch that only writes (a chunk's marks) has nothing to report
+            self.cache.count({self.what: (len(self.hits), self.looked)})
         self.cache.put(self.fresh, self.hits)
+
+
+Counts = dict[str, tuple[int, int]]  # what -> (hits, lookups)
 
 
 class DocumentCache:
@@ -126,6 +130,20 @@ class DocumentCache:
         self._unmade = db is None
         self._lock = threading.Lock()
         self._pruned = False
+        # the lookups since the last report: a run works in many batches (one a chunk of files, some of them in
+        # other processes) and logs one line for each kind of entry
+        self._counts: Counts = {}
+        self.collected: dict[str, bytes] | None = None  # see `collecting`
+
+    @classmethod
+    def collecting(cls) -> DocumentCache:
+        """A cache that finds nothing and keeps what is written to it in `collected`, for the run's own cache
+        to store: a worker on another machine must not open the database, since SQLite's WAL mode shares
+        memory between the processes of one machine only (over a network file system it may corrupt it)."""
+        cache = cls(Path(), None, write=True)
+        cache._unmade = False
+        cache.collected = {}
+        return cache
 
     @classmethod
     def open(cls, path: Path, *, write: bool = True) -> DocumentCache | None:
@@ -174,6 +192,24 @@ class DocumentCache:
         """A stage's batch; `what` names its units in the log line ("files read")."""
         return Batch(self, what)
 
+    def count(self, counts: Counts) -> None:
+        """Add lookups (a batch's, or a worker's batches') to the next report."""
+        with self._lock:
+            for what, (hits, looked) in counts.items():
+                before = self._counts.get(what, (0, 0))
+                self._counts[what] = (before[0] + hits, before[1] + looked)
+
+    def counted(self) -> Counts:
+        """The lookups since the last report or `counted`, and none from then on."""
+        with self._lock:
+            counts, self._counts = self._counts, {}
+        return counts
+
+    def report(self) -> None:
+        """Log how many of each kind of entry came from the cache since the last report."""
+        for what, (hits, looked) in self.counted().items():
+            log.info("cache: %d of %d %s from the cache", hits, looked, what)
+
     def get(self, key: str) -> bytes | None:
         with self._lock:
             if self._db is None:
@@ -189,6 +225,9 @@ class DocumentCache:
         """Store the new entries and mark the used ones used today, in one short transaction; the first one of
         this process also deletes what has not been used for MAX_AGE_DAYS."""
         with self._lock:
+            if self.collected is not None:
+                self.collected.update(fresh)
+                return
             if self._unmade and fresh:
                 self._unmade = False
                 try:

@@ -13,9 +13,12 @@ import math
 import os
 import sys
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from briefgen import __version__
 from briefgen.errors import BriefgenError, ConfigError, StrictError, unexpected
@@ -55,13 +58,14 @@ COMMANDS = {
 }
 # the flags each command takes beyond --config, -v and -q
 CORPUS, WINDOW, OUTPUT, EDITS, STRICT, NO_CACHE = "corpus", "window", "output", "edits", "strict", "no_cache"
+EXECUTOR = "executor"
 TAKES = {
-    "build": {CORPUS, WINDOW, OUTPUT, EDITS, STRICT, NO_CACHE},
-    "run": {CORPUS, WINDOW, OUTPUT, EDITS, STRICT, NO_CACHE},
-    "sources": {CORPUS, WINDOW, NO_CACHE},
-    "check": {CORPUS, WINDOW, STRICT, NO_CACHE},
+    "build": {CORPUS, WINDOW, OUTPUT, EDITS, STRICT, NO_CACHE, EXECUTOR},
+    "run": {CORPUS, WINDOW, OUTPUT, EDITS, STRICT, NO_CACHE, EXECUTOR},
+    "sources": {CORPUS, WINDOW, NO_CACHE, EXECUTOR},
+    "check": {CORPUS, WINDOW, STRICT, NO_CACHE, EXECUTOR},
     "history": {OUTPUT},
-    "serve": {CORPUS, WINDOW, OUTPUT, NO_CACHE},
+    "serve": {CORPUS, WINDOW, OUTPUT, NO_CACHE, EXECUTOR},
     "cache": {OUTPUT},
 }
 
@@ -122,6 +126,16 @@ def _add_flags(command: argparse.ArgumentParser, name: str) -> None:
         command.add_argument(
             "--no-cache", action="store_true", help="read and extract every document afresh, using no cache"
         )
+    if EXECUTOR in takes:
+        command.add_argument(
+            "--executor",
+            choices=["local", "processes", "dask"],
+            help="where each file is read and its documents extracted: this process, this machine's cores, "
+            "or a Dask cluster (default: the config's `executor`, else local)",
+        )
+        command.add_argument(
+            "--scheduler", metavar="ADDRESS", help="the Dask scheduler, tcp://host:8786 (default: the config's)"
+        )
     if STRICT in takes:
         command.add_argument(
             "--strict",
@@ -158,6 +172,8 @@ def build_request(
     edits: str | None = None,
     strict: bool = False,
     no_cache: bool = False,
+    executor: str | None = None,
+    scheduler: str | None = None,
     today: date | None = None,
 ) -> BuildRequest:
     """Load the config and apply the command line, which wins over the file."""
@@ -205,6 +221,9 @@ def build_request(
         ]
         if not chosen_formats:
             problems.append(f"--format: expected some of {', '.join(FORMATS)}, got nothing")
+    executor, scheduler = executor or config.executor, scheduler or config.scheduler
+    if executor == "dask" and not scheduler:  # said now, not only when a file needs a worker
+        problems.append("--executor dask: expected --scheduler ADDRESS (or `scheduler:` in the config)")
     if problems:
         raise ConfigError([f"{config_path}: {p}" for p in problems])
     edits_path = Path(edits) if edits else config.edits
@@ -220,7 +239,60 @@ def build_request(
         edits=load_edits(edits_path) if edits_path else None,
         strict=strict,
         cache=None if no_cache else cache_path(config, output_dir),
+        executor=executor,
+        scheduler=scheduler,
     )
+
+
+class ProgressLine:
+    """How far a long run has come, on one line of the terminal rewritten in place: files read, documents
+    extracted, editions rendered. A log line (-v) wipes it first, and the next step draws it again."""
+
+    LABELS = {"read": "files read", "extract": "documents extracted", "render": "editions rendered"}
+
+    def __init__(self, stream: TextIO):
+        self.stream = stream
+        self.stages: dict[str, tuple[int, int]] = {}
+        self.shown = 0  # characters on the line now
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        self.stages[stage] = (done, total)
+        parts = []
+        for name, label in self.LABELS.items():
+            if name in self.stages:
+                count, of = self.stages[name]
+                parts.append(f"{count} of {of} {label}" if of else f"{count} {label}")
+        line = escape_name("briefgen: " + ", ".join(parts))
+        self.stream.write("\r" + line.ljust(self.shown))
+        self.stream.flush()
+        self.shown = len(line)
+
+    def clear(self, record: object = None) -> bool:
+        """Wipe the line (as a logging filter too: it lets every record through)."""
+        if self.shown:
+            self.stream.write("\r" + " " * self.shown + "\r")
+            self.stream.flush()
+            self.shown = 0
+        return True
+
+
+@contextmanager
+def _progress(args: argparse.Namespace) -> Iterator[ProgressLine | None]:
+    """The progress line when stderr is a terminal and not -q (a log or a pipe gets no carriage returns); it is
+    wiped when the command is done, before its warnings and summary."""
+    if args.quiet or not sys.stderr.isatty():
+        yield None
+        return
+    line = ProgressLine(sys.stderr)
+    handlers = logging.getLogger().handlers
+    for handler in handlers:
+        handler.addFilter(line.clear)
+    try:
+        yield line
+    finally:
+        for handler in handlers:
+            handler.removeFilter(line.clear)
+        line.clear()
 
 
 def _request(args: argparse.Namespace) -> BuildRequest:
@@ -239,6 +311,8 @@ def _request(args: argparse.Namespace) -> BuildRequest:
         edits=getattr(args, "edits", None),
         strict=getattr(args, "strict", False),
         no_cache=args.no_cache,
+        executor=args.executor,
+        scheduler=args.scheduler,
     )
 
 
@@ -259,8 +333,11 @@ def _sources_table(args: argparse.Namespace) -> int:
     from briefgen.render.text import window_rule
 
     request = _request(args)
-    with opened(request.cache, write=False) as cache:  # `sources` writes nothing, but may read what builds cached
-        surveyed = survey(request, cache=cache)
+    with (
+        opened(request.cache, write=False) as cache,  # `sources` writes nothing, but may read what builds cached
+        _progress(args) as progress,
+    ):
+        surveyed = survey(request, progress, cache, write=False)
     _warn(surveyed.diagnostics, args.quiet)
     header = ("PATH", "ITEM", "PUBLISHED", "DATE FOUND BY", "WINDOW", "TITLE")
     rows = [
@@ -296,8 +373,11 @@ def _check(args: argparse.Namespace) -> int:
     problems = missing_paths(request)
     if problems:
         raise ConfigError(problems)
-    with opened(request.cache, write=False) as cache:  # `check` writes nothing, but may read what builds cached
-        surveyed = survey(request, cache=cache)
+    with (
+        opened(request.cache, write=False) as cache,  # `check` writes nothing, but may read what builds cached
+        _progress(args) as progress,
+    ):
+        surveyed = survey(request, progress, cache, write=False)
     _warn(surveyed.diagnostics, args.quiet)
     off_topic = [s for s in surveyed.selections if s.verdict is Verdict.OFF_TOPIC]
     for selection in off_topic:
@@ -355,11 +435,12 @@ def _write(args: argparse.Namespace) -> int:
     from briefgen.pipeline import build
     from briefgen.runner import run
 
-    request = _request(args)
-    if args.command == "run":
-        result = run(request, wait_seconds=args.wait, now=_clock())
-    else:
-        result = build(request, now=_clock())
+    with _progress(args) as progress:
+        request = replace(_request(args), progress=progress)
+        if args.command == "run":
+            result = run(request, wait_seconds=args.wait, now=_clock())
+        else:
+            result = build(request, now=_clock())
     _warn(result.diagnostics, args.quiet)
     if not args.quiet:
         print(f"briefgen: {result.summary}", file=sys.stderr)

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -14,7 +14,7 @@ import yaml
 
 from briefgen.errors import ConfigError
 from briefgen.files import read_regular, resource_path
-from briefgen.models import Window
+from briefgen.models import Progress, Window
 from briefgen.schema import AudienceSpec, BriefConfigFile, EditsFile, SectionSpec, WindowSpec, validate
 from briefgen.topic import TopicFile, consistency_problems
 
@@ -39,6 +39,8 @@ class BriefConfig:
     history: Path | None = None
     edits: Path | None = None
     cache: Path | Literal[False] | None = None  # None: the default, beside the history (`cache_path`)
+    executor: str = "local"
+    scheduler: str | None = None
 
 
 def cache_path(config: BriefConfig, output_dir: Path) -> Path | None:
@@ -84,6 +86,10 @@ class BuildRequest:
     edits: Edits | None = None
     strict: bool = False  # a warning fails the run before anything is written
     cache: Path | None = None  # the document cache's database; None: no cache
+    executor: str = "local"  # where the per-document stage runs (executor.EXECUTORS)
+    scheduler: str | None = None  # the Dask scheduler's address, for the dask executor
+    # where a long run says how far it has come (the terminal's progress line); not part of what is built
+    progress: Progress | None = field(default=None, compare=False, repr=False)
 
 
 BUILTIN_TEMPLATES = resource_path("briefgen", "templates").resolve()
@@ -179,4 +185,6 @@ def load_config(path: Path) -> BriefConfig:
         history=(base / raw.history).resolve() if raw.history else None,
         edits=(base / raw.edits).resolve() if raw.edits else None,
         cache=False if raw.cache is False else (base / raw.cache).resolve() if raw.cache else None,
+        executor=raw.executor,
+        scheduler=raw.scheduler,
     )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -87,10 +88,23 @@ class Selection:
     document: Document
     verdict: Verdict
     reason: str
+    text_sha256: str | None = None  # kept when the text is let go (`without_text`)
 
     @property
     def included(self) -> bool:
         return self.verdict is Verdict.USED
+
+    @property
+    def sha256(self) -> str:
+        """The digest of the document's text, which a run's manifest records."""
+        return self.text_sha256 or hashlib.sha256(self.document.text.encode()).hexdigest()
+
+    def without_text(self) -> Selection:
+        """A left-out document without its text: only the window's documents are summarised and cited, and a
+        large corpus's other articles would otherwise stay in memory for the whole run."""
+        if self.included:
+            return self
+        return Selection(replace(self.document, text=""), self.verdict, self.reason, self.sha256)
 
 
 @dataclass(frozen=True)

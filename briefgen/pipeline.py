@@ -14,8 +14,9 @@ from typing import Protocol
 from briefgen.cache import DocumentCache, opened
 from briefgen.config import BuildRequest
 from briefgen.errors import InputError, RenderError, StrictError, stage
+from briefgen.executor import FileResult, Job, run_stage
 from briefgen.history import PastItem, RunRecord
-from briefgen.ingest import read_corpus
+from briefgen.ingest import ReadContext, list_corpus
 from briefgen.models import (
     Briefing,
     Coverage,
@@ -30,8 +31,7 @@ from briefgen.models import (
 from briefgen.output import write_atomically
 from briefgen.render import render_all
 from briefgen.render.html import environment, load_template
-from briefgen.select import select
-from briefgen.summarise import Event, compose, extract, group_events, merge
+from briefgen.summarise import Event, compose, group_events, merge
 from briefgen.summarise.novelty import mark_new
 from briefgen.summarise.tables import build_tables, items_per_day_chart
 
@@ -98,13 +98,44 @@ def run_summary(surveyed: Survey) -> str:
 PreviousItems = Callable[[str], "tuple[RunRecord, list[PastItem]] | None"]
 
 
-def survey(request: BuildRequest, progress: Progress | None = None, cache: DocumentCache | None = None) -> Survey:
-    documents, diagnostics = read_corpus(request.corpus, request.as_of, progress, cache)
-    if not documents:
+def _per_document(
+    request: BuildRequest,
+    section_ids: list[str],
+    progress: Progress | None,
+    cache: DocumentCache | None,
+    *,
+    write: bool = True,
+) -> tuple[Survey, list[FileResult]]:
+    """Every corpus file read, its documents selected and, for `section_ids`, the window's ones extracted, on
+    the request's executor; the corpus as surveyed, and each file's result in the corpus's order."""
+    listed, diagnostics = list_corpus(request.corpus, request.as_of)
+    job = Job(
+        root=request.corpus.absolute(),
+        reference=request.as_of,
+        window=request.window,
+        topic=request.config.topic,
+        section_ids=tuple(section_ids),
+        seconds=ReadContext(request.as_of).seconds,
+        cache=request.cache.absolute() if cache is not None and request.cache is not None else None,
+        write=write,
+    )
+    with stage("read", request.corpus):
+        results = run_stage(job, listed, request.executor, request.scheduler, cache, progress)
+    if cache is not None:
+        cache.report()
+    selections = tuple(s for result in results for s in result.selections)
+    if not selections:
         raise InputError(f"{request.corpus}: 0 usable articles in the corpus folder")
-    with stage("select", request.corpus):
-        selections = select(documents, request.window, request.config.topic)
-    return Survey(tuple(selections), tuple(diagnostics))
+    read_diagnostics = tuple(diagnostics) + tuple(d for result in results for d in result.diagnostics)
+    return Survey(selections, read_diagnostics), results
+
+
+def survey(
+    request: BuildRequest, progress: Progress | None = None, cache: DocumentCache | None = None, *, write: bool = True
+) -> Survey:
+    """The corpus read and selected, nothing extracted (`sources`, `check`); `write=False` for a cache opened
+    only to read."""
+    return _per_document(request, [], progress, cache, write=write)[0]
 
 
 def check_templates(request: BuildRequest) -> None:
@@ -164,22 +195,25 @@ def extract_window(
 def _extract_window(request: BuildRequest, progress: Progress | None, cache: DocumentCache | None) -> Extracted:
     config = request.config
     started = time.monotonic()
-    surveyed = survey(request, progress, cache)
-    read_done = time.monotonic()
     section_ids = sorted({s for name in request.audiences for s in config.audiences[name].sections})
-    facts, skipped = extract(surveyed.included, config.topic, section_ids, request.as_of, progress, cache)
+    surveyed, results = _per_document(request, section_ids, progress, cache)
+    facts = [fact for result in results for fact in result.facts]
+    skipped = tuple(d for result in results for d in result.skipped)
+    read_done = time.monotonic()
     with stage("merge", request.corpus):
         events = group_events(merge(facts, request.window))
+    # "read" is the per-document stage (read, select, extract), "summarise" what needs every fact at once
     timings = {"read": read_done - started, "summarise": time.monotonic() - read_done}
     log.info(
-        "read %d document(s) in %.1f s; %d fact(s), %d event(s) in %.1f s",
+        "read %d document(s) and extracted %d fact(s) in %.1f s (%s); %d event(s) in %.1f s",
         len(surveyed.selections),
-        timings["read"],
         len(facts),
+        timings["read"],
+        request.executor,
         len(events),
         timings["summarise"],
     )
-    return Extracted(surveyed, tuple(events), len(facts), surveyed.diagnostics + tuple(skipped), timings)
+    return Extracted(surveyed, tuple(events), len(facts), surveyed.diagnostics + skipped, timings)
 
 
 def compose_briefings(
@@ -231,19 +265,23 @@ def compose_editions(
 ) -> Composed:
     """Read, select, summarise: every audience's briefing, NEW items marked when `previous` is given."""
     check_templates(request)
-    return compose_briefings(request, extract_window(request), now, previous)
+    return compose_briefings(request, extract_window(request, request.progress), now, previous)
 
 
 def render_editions(request: BuildRequest, briefings: tuple[Briefing, ...]) -> dict[tuple[str, str], bytes]:
     """(audience, format) -> the file's bytes, all in memory before anything is written."""
     config = request.config
     rendered = {}
-    for briefing in briefings:
+    for done, briefing in enumerate(briefings):
+        if request.progress:
+            request.progress("render", done, len(briefings))
         audience = config.audiences[briefing.audience]
         options = RenderOptions(config.template_dirs, audience.template, config.docx_reference, config.pdf_variant)
         with stage("render", f"the {briefing.audience} edition of {config.path}"):
             for fmt, data in render_all(briefing, request.formats or tuple(audience.formats), options).items():
                 rendered[(briefing.audience, fmt)] = data
+    if request.progress:
+        request.progress("render", len(briefings), len(briefings))
     return rendered
 
 

@@ -94,7 +94,7 @@ def _manifest(
             {
                 "path": document.path,
                 "item": document.item,
-                "sha256": _sha256(document.text.encode()),
+                "sha256": selection.sha256,
                 "published": document.published.isoformat() if document.published else None,
                 "published_found_by": document.date_found_by,
                 "used": selection.included,

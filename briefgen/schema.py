@@ -116,6 +116,9 @@ class BriefConfigFile(Strict):
     # the document cache's database (default: cache.sqlite beside the history); false: no cache
     cache: str | Literal[False] | None = None
     edits: str | None = None  # an editor's overrides file
+    # where each file is read and its documents extracted: here, on this machine's cores, or a Dask cluster's
+    executor: Literal["local", "processes", "dask"] = "local"
+    scheduler: str | None = None  # the Dask scheduler's address (tcp://host:8786), for `executor: dask`
 
     @model_validator(mode="after")
     def audiences_name_known_sections(self) -> BriefConfigFile:

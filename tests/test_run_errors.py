@@ -137,14 +137,16 @@ def test_run_with_a_corrupt_history_changes_nothing(done):
     assert tree_bytes(out) == before
 
 
-# The database cannot grow (every connection capped at its size when opened), as on a full disk: the run's
-# rows fit, its items, written when it is recorded succeeded, do not.
+# The history's database cannot grow (each connection capped at its size when opened), as on a full disk: the
+# run's rows fit, its items, written when it is recorded succeeded, do not. (The document cache, which a full
+# disk would leave out with a warning of its own, is not what this test is about.)
 DISK_FULL = """\
 import sqlite3, sys
 real = sqlite3.connect
 def connect(*args, **kwargs):
     db = real(*args, **kwargs)
-    db.execute(f"PRAGMA max_page_count = {db.execute('PRAGMA page_count').fetchone()[0]}")
+    if str(args[0]).endswith("history.sqlite"):
+        db.execute(f"PRAGMA max_page_count = {db.execute('PRAGMA page_count').fetchone()[0]}")
     return db
 sqlite3.connect = connect
 from briefgen.cli import main

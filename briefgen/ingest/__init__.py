@@ -15,14 +15,15 @@ import os
 import signal
 import stat
 import threading
+import time
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
-from typing import cast
+from typing import NamedTuple, cast
 
-from briefgen.cache import Batch, DocumentCache, cache_key
+from briefgen.cache import DocumentCache, cache_key
 from briefgen.errors import InputError, unexpected
 from briefgen.files import UnsafeFile, read_regular
 from briefgen.ingest.clean import escape_name
@@ -30,6 +31,9 @@ from briefgen.models import Diagnostic, DiagnosticKind, Document, Progress
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 SECONDS_PER_FILE = 20  # a file that takes longer to read is skipped: one bad page must not stall a Monday run
+# A file changed within this long before its size and times were taken may change again without its times
+# showing it (a file system keeps times to a second or two at worst), so such a file's times are not trusted.
+RACY_NS = 2_000_000_000
 # No news corpus is filed deeper; a deeper chain is a trap whose paths outgrow what the system accepts.
 MAX_DEPTH = 32
 
@@ -63,6 +67,8 @@ class ReadContext:
 
     reference: date
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # read when the context is made, so that a test's or a worker's budget is the one its run was given
+    seconds: float = field(default_factory=lambda: SECONDS_PER_FILE)
 
     def warn(self, path: str, message: str, line: int | None = None, *, entry: int | None = None) -> None:
         self.diagnostics.append(Diagnostic(path, message, line, entry=entry))
@@ -189,9 +195,17 @@ def _shown(parts: tuple[str, ...]) -> str:
     return "/".join(escape_name(part) for part in parts) or "."
 
 
-def _corpus_files(root_fd: int, ctx: ReadContext) -> list[tuple[str, tuple[str, ...]]]:
-    """(shown path, names) of the regular files under the root, by shown path. Links are not followed, so
-    nothing outside the corpus is listed; hidden names are left out."""
+class CorpusFile(NamedTuple):
+    """A regular file of the corpus, as listed."""
+
+    rel: str  # the shown path
+    parts: tuple[str, ...]  # its names under the corpus folder
+    size: int  # bytes, when listed: what reading it will take, roughly
+
+
+def _corpus_files(root_fd: int, ctx: ReadContext) -> list[CorpusFile]:
+    """The regular files under the root, by shown path. Links are not followed, so nothing outside the corpus
+    is listed; hidden names are left out."""
     found = []
     pending: list[tuple[str, ...]] = [()]
     while pending:
@@ -211,14 +225,15 @@ def _corpus_files(root_fd: int, ctx: ReadContext) -> list[tuple[str, tuple[str, 
                     if escape_name(entry.name) != entry.name:
                         ctx.warn(rel, "name is not valid UTF-8 or holds control characters; shown with escapes")
                     try:
-                        mode = entry.stat(follow_symlinks=False).st_mode
+                        status = entry.stat(follow_symlinks=False)
                     except OSError as exc:  # gone since the folder was listed
                         ctx.skip(rel, f"cannot read: {exc.strerror or exc}")
                         continue
+                    mode = status.st_mode
                     if stat.S_ISLNK(mode):
                         ctx.warn(rel, "symbolic link not followed")
                     elif stat.S_ISREG(mode):
-                        found.append((rel, parts))
+                        found.append(CorpusFile(rel, parts, status.st_size))
                     elif not stat.S_ISDIR(mode):
                         kind = _KINDS.get(stat.S_IFMT(mode), "special file")
                         ctx.skip(rel, f"not a regular file ({kind})")
@@ -233,39 +248,101 @@ def _corpus_files(root_fd: int, ctx: ReadContext) -> list[tuple[str, tuple[str, 
     return sorted(found)
 
 
+Stamp = tuple[int, int, int, int, int]  # a file's size, modification and change times, inode and device
+
+
+def file_stamp(root_fd: int, parts: tuple[str, ...]) -> Stamp | None:
+    """The file's stamp, taken without following a link; None when it cannot be taken (reading will say why)."""
+    try:
+        folder = _open_folder(root_fd, parts[:-1])
+    except OSError:
+        return None
+    try:
+        found = os.stat(parts[-1], dir_fd=folder, follow_symlinks=False)
+    except OSError:
+        return None
+    finally:
+        os.close(folder)
+    return (found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_ino, found.st_dev)
+
+
+class FileCache:
+    """The read stage's cache: what a file's bytes read as, keyed by their digest (content is the truth), and
+    the digest each file had when it last had its present stamp, so that an unchanged file is not even read.
+    A stamp only leads to a digest recorded from the file's own bytes; a file whose stamp changed in any way
+    (rewritten, touched, replaced, moved onto another file's inode) is read and known by its bytes again."""
+
+    def __init__(self, cache: DocumentCache, root: Path, reference: date):
+        self.reads = cache.batch("files read")
+        self.stamps = cache.batch("files not read again (size and times unchanged)")
+        self.root = str(root.absolute())  # a stamp's path is the corpus's own: corpora may share a cache
+        self.reference = reference.isoformat()
+
+    def read_key(self, rel: str, digest: str) -> str:
+        return cache_key("read", digest, rel, self.reference)
+
+    def _stamp_key(self, rel: str, stamp: Stamp) -> str:
+        return cache_key("stamp", self.root, rel, *map(str, stamp))
+
+    def digest(self, rel: str, stamp: Stamp | None) -> str | None:
+        """The digest the file's bytes had when it last had this stamp, if it was recorded."""
+        return self.stamps.lookup(self._stamp_key(rel, stamp), str) if stamp is not None else None
+
+    def known(self, rel: str, digest: str) -> FileRead | None:
+        return self.reads.lookup(self.read_key(rel, digest), FileRead)
+
+    def remember(self, rel: str, stamp: Stamp | None, digest: str, read: FileRead | None) -> None:
+        """The file's reading (when new), and its stamp's digest unless the file changed too recently for its
+        times to tell a next change apart (RACY_NS)."""
+        if read is not None:
+            self.reads.remember(self.read_key(rel, digest), read)
+        if stamp is not None and time.time_ns() - max(stamp[1], stamp[2]) > RACY_NS:
+            self.stamps.remember(self._stamp_key(rel, stamp), digest)
+
+    def save(self) -> None:
+        self.stamps.save()
+        self.reads.save()
+
+
 def _read_documents(
-    root_fd: int, rel: str, parts: tuple[str, ...], ctx: ReadContext, cache: Batch | None = None
-) -> list[Document]:
-    """The documents of one listed file; whatever goes wrong loses this file only, with a warning naming it.
-    With a cache, the bytes are still read (the key is their digest: a file's time stamp is not trusted) but a
-    file read before is not parsed again, and its warnings are given again as they were."""
+    root_fd: int, rel: str, parts: tuple[str, ...], ctx: ReadContext, cache: FileCache | None = None
+) -> tuple[list[Document], str | None]:
+    """The documents of one listed file, and with a cache the digest of its bytes when their reading is kept
+    there; whatever goes wrong loses this file only, with a warning naming it. A file read before is not parsed
+    again, and its warnings are given again as they were; one whose stamp is unchanged is not even read."""
     suffix = PurePosixPath(rel).suffix
     if suffix.lower() not in READERS:
         ctx.skip(rel, f"unsupported file type {suffix or '(none)'!r}")
-        return []
+        return [], None
+    stamp = file_stamp(root_fd, parts) if cache is not None else None
+    if cache is not None and (digest := cache.digest(rel, stamp)) and (known := cache.known(rel, digest)):
+        ctx.diagnostics += known.diagnostics
+        return list(known.documents), digest
     try:
         data = read_corpus_file(root_fd, parts)
     except UnsafeFile as exc:
         ctx.skip(rel, str(exc.strerror))
-        return []
+        return [], None
     except OSError as exc:
         ctx.skip(rel, f"cannot read: {exc.strerror or exc}")
-        return []
+        return [], None
     except Exception as exc:  # a file-system oddity nobody foresaw: this file is lost, not the run
         ctx.skip(rel, unexpected(exc))
-        return []
+        return [], None
     if cache is None:
-        return _parsed(rel, suffix, data, ctx)[0]
-    key = cache_key("read", hashlib.sha256(data).hexdigest(), rel, ctx.reference.isoformat())
-    known = cache.lookup(key, FileRead)
+        return _parsed(rel, suffix, data, ctx)[0], None
+    digest = hashlib.sha256(data).hexdigest()
+    known = cache.known(rel, digest)
     if known is not None:
         ctx.diagnostics += known.diagnostics
-        return list(known.documents)
+        cache.remember(rel, stamp, digest, None)
+        return list(known.documents), digest
     warned = len(ctx.diagnostics)
     read, settled = _parsed(rel, suffix, data, ctx)
-    if settled:
-        cache.remember(key, FileRead(tuple(read), tuple(ctx.diagnostics[warned:])))
-    return read
+    if not settled:
+        return read, None
+    cache.remember(rel, stamp, digest, FileRead(tuple(read), tuple(ctx.diagnostics[warned:])))
+    return read, digest
 
 
 @dataclass(frozen=True)
@@ -287,10 +364,10 @@ def _parsed(rel: str, suffix: str, data: bytes, ctx: ReadContext) -> tuple[list[
             ctx.warn(rel, f"larger than {MAX_FILE_BYTES // 1024 // 1024} MB; only the start is read")
             data = data[:MAX_FILE_BYTES]
         reader = cast(Reader, reader_for(suffix))  # the suffix is one of READERS'
-        with time_budget(SECONDS_PER_FILE):
+        with time_budget(ctx.seconds):
             read = [doc for doc in reader(rel, data, ctx) if doc.text]
     except _OutOfTime:
-        ctx.skip(rel, f"took longer than {SECONDS_PER_FILE} s to read")
+        ctx.skip(rel, f"took longer than {ctx.seconds:g} s to read")
         return [], False
     except SkipFile as exc:
         ctx.skip(rel, str(exc))
@@ -303,28 +380,68 @@ def _parsed(rel: str, suffix: str, data: bytes, ctx: ReadContext) -> tuple[list[
     return read, True
 
 
-def read_corpus(
-    root: Path, reference: date, progress: Progress | None = None, cache: DocumentCache | None = None
-) -> tuple[list[Document], list[Diagnostic]]:
-    """Every document of the corpus folder, read recursively, with the problems met on the way; the files
-    `cache` has read before are not parsed again."""
+@contextmanager
+def opened_corpus(root: Path):
+    """A descriptor of the corpus folder for the block: every file is opened relative to it."""
     if not root.is_dir():
         raise InputError(f"{root}: corpus folder not found")
     try:
         root_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     except OSError as exc:
         raise InputError(f"{root}: cannot open the corpus folder ({exc.strerror or exc})") from None
-    ctx = ReadContext(reference)
-    documents: list[Document] = []
-    batch = cache.batch("files read") if cache else None
     try:
-        listed = _corpus_files(root_fd, ctx)
-        for done, (rel, parts) in enumerate(listed, 1):
-            documents += _read_documents(root_fd, rel, parts, ctx, batch)
-            if progress:
-                progress("read", done, len(listed))
+        yield root_fd
     finally:
         os.close(root_fd)
+
+
+def list_corpus(root: Path, reference: date) -> tuple[list[CorpusFile], list[Diagnostic]]:
+    """The regular files under the corpus folder, by shown path, with the problems met listing it."""
+    ctx = ReadContext(reference)
+    with opened_corpus(root) as root_fd:
+        return _corpus_files(root_fd, ctx), ctx.diagnostics
+
+
+@dataclass(frozen=True)
+class ReadFile:
+    """One file's documents and warnings, and the digest of its bytes when their reading is in the cache."""
+
+    documents: tuple[Document, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    digest: str | None
+
+
+def read_files(
+    root: Path,
+    files: Iterable[CorpusFile],
+    ctx: ReadContext,
+    cache: DocumentCache | None = None,
+    progress: Callable[[], None] | None = None,
+) -> list[ReadFile]:
+    """The listed files read, each on its own (`progress` called after each); the cache's batches are saved at
+    the end. The corpus folder is opened here, so that a worker process reads from it as the parent would."""
+    batch = FileCache(cache, root, ctx.reference) if cache else None
+    found = []
+    with opened_corpus(root) as root_fd:
+        for rel, parts, _ in files:
+            warned = len(ctx.diagnostics)
+            documents, digest = _read_documents(root_fd, rel, parts, ctx, batch)
+            found.append(ReadFile(tuple(documents), tuple(ctx.diagnostics[warned:]), digest))
+            if progress:
+                progress()
     if batch:
         batch.save()
-    return documents, ctx.diagnostics
+    return found
+
+
+def read_corpus(
+    root: Path, reference: date, progress: Progress | None = None, cache: DocumentCache | None = None
+) -> tuple[list[Document], list[Diagnostic]]:
+    """Every document of the corpus folder, read recursively, with the problems met on the way; the files
+    `cache` has read before are not parsed again."""
+    listed, diagnostics = list_corpus(root, reference)
+    ctx = ReadContext(reference, diagnostics)
+    done = iter(range(1, len(listed) + 1))
+    tick = (lambda: progress("read", next(done), len(listed))) if progress else None
+    read = read_files(root, listed, ctx, cache, tick)
+    return [document for each in read for document in each.documents], ctx.diagnostics
