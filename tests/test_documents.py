@@ -272,14 +272,18 @@ def test_chart_is_in_the_html_docx_and_pdf(sample_editions):
     operations = section_html(edition.html, "operations")
     assert operations.index("<img ") < operations.index('id="table-operations"')
     assert len(edition.docx.inline_shapes) == 1
-    # WeasyPrint draws the SVG as vector paths: the same briefing without its chart draws far fewer
+    # WeasyPrint draws the SVG as vectors: a bar and a tick mark for each day at least, which the same briefing
+    # without its chart does not draw; and its title and day labels as text, which a reader can search
     without = render_pdf(replace(edition.briefing, chart=None), RenderOptions((BUILTIN_TEMPLATES,)))
 
     def path_operators(reader) -> int:
         data = b"".join(page.get_contents().get_data() for page in reader.pages)
         return len(re.findall(rb"(?<=\s)(?:c|l|re)(?=\s)", data))
 
-    assert path_operators(edition.pdf) - path_operators(pypdf.PdfReader(io.BytesIO(without))) >= 20
+    drawn = sum(1 for value in chart.values if value) + len(chart.labels)
+    assert path_operators(edition.pdf) - path_operators(pypdf.PdfReader(io.BytesIO(without))) >= drawn
+    pdf_text = pdf_body_text(edition.pdf_pages, edition.briefing.marking)
+    assert squash(chart.title + " ".join(chart.labels)) in pdf_text
 
 
 @pytest.mark.parametrize("audience", AUDIENCES)

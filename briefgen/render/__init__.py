@@ -24,5 +24,19 @@ def renderer(fmt: str) -> Renderer:
 
 
 def render_all(briefing: Briefing, formats: tuple[str, ...], options: RenderOptions) -> dict[str, bytes]:
-    """Every requested format in memory, so that a failure in one leaves no file of the others."""
-    return {fmt: renderer(fmt)(briefing, options) for fmt in formats}
+    """Every requested format in memory, so that a failure in one leaves no file of the others.
+
+    The PDF is typeset from the HTML edition: when both are asked for, the template (and the chart in it) is
+    rendered once and its text given to both.
+    """
+    if not {"html", "pdf"} <= set(formats):
+        return {fmt: renderer(fmt)(briefing, options) for fmt in formats}
+    from briefgen.render.html import render_html_text
+    from briefgen.render.pdf import render_pdf
+
+    markup = render_html_text(briefing, options.template_dirs, options.template)
+    shared: dict[str, Callable[[], bytes]] = {
+        "html": lambda: markup.encode("utf-8"),
+        "pdf": lambda: render_pdf(briefing, options, markup),
+    }
+    return {fmt: shared[fmt]() if fmt in shared else renderer(fmt)(briefing, options) for fmt in formats}

@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
-
 from briefgen.models import Briefing, RenderOptions
 from briefgen.render.html import render_html_text
+from briefgen.render.native import libraries_found_quickly
+
+with libraries_found_quickly():  # WeasyPrint opens its C libraries (Pango, HarfBuzz...) as it is imported
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
 
 
 class TemplateOnlyFetcher(URLFetcher):
@@ -51,8 +53,10 @@ class TemplateOnlyFetcher(URLFetcher):
         )
 
 
-def render_pdf(briefing: Briefing, options: RenderOptions) -> bytes:
-    markup = render_html_text(briefing, options.template_dirs, options.template)
+def render_pdf(briefing: Briefing, options: RenderOptions, markup: str | None = None) -> bytes:
+    """The PDF of the HTML edition; `markup` is that HTML when the caller has already rendered it."""
+    if markup is None:
+        markup = render_html_text(briefing, options.template_dirs, options.template)
     document = HTML(
         string=markup,
         base_url=str(options.template_dirs[0]) + "/",
