@@ -120,7 +120,24 @@ _StrictLoader.add_implicit_resolver(
 )
 
 
+if yaml.__with_libyaml__:  # as PyYAML's wheels are; a build from source may lack it
+
+    class _FastStrictLoader(yaml.CSafeLoader):
+        """`_StrictLoader`'s resolvers on libyaml's parser, which reads a topic file ten times faster."""
+
+        yaml_implicit_resolvers = _StrictLoader.yaml_implicit_resolvers
+
+
 def load_yaml(text: str) -> Any:
+    # The pure-Python `_StrictLoader` is the reference, run whenever the text is not plain: it refuses aliases
+    # as it composes, and its error messages name the character at fault (libyaml's do not).
+    if yaml.__with_libyaml__:
+        try:
+            events = yaml.parse(text, Loader=yaml.CSafeLoader)
+            if not any(isinstance(event, yaml.AliasEvent) for event in events):
+                return yaml.load(text, Loader=_FastStrictLoader)  # noqa: S506 - a SafeLoader's constructor
+        except yaml.YAMLError:
+            pass
     return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - the loader is a SafeLoader
 
 
