@@ -13,12 +13,13 @@ Values are pickled, and unpickling runs code: the file must live where only the 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import pickle
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -82,6 +83,40 @@ def remove(path: Path) -> list[Path]:
             continue
         removed.append(file)
     return removed
+
+
+class _Referencing(pickle.Pickler):
+    """Pickles the run's known objects (documents, facts) as their keys: a value that points into them (a
+    window's events) is stored without them, and loaded back onto the objects the run has made."""
+
+    def __init__(self, file: io.BytesIO, documents: Mapping[str, object]):
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.documents = {id(document): key for key, document in documents.items()}
+
+    def persistent_id(self, obj: object) -> str | None:
+        return self.documents.get(id(obj))
+
+
+class _Dereferencing(pickle.Unpickler):
+    def __init__(self, file: io.BytesIO, documents: Mapping[str, object]):
+        super().__init__(file)
+        self.documents = documents
+
+    def persistent_load(self, pid: object) -> object:
+        return self.documents[str(pid)]  # a key the run no longer has: a KeyError, so a miss
+
+
+def pickled_referencing(value: object, documents: Mapping[str, object]) -> bytes:
+    """`value` pickled with every one of the known objects `documents` (by key) replaced by its key."""
+    stream = io.BytesIO()
+    _Referencing(stream, documents).dump(value)
+    return stream.getvalue()
+
+
+def unpickled_referencing(data: bytes, documents: Mapping[str, object]) -> object:
+    """`pickled_referencing`'s value, its document keys replaced by this run's documents; raises on a key the
+    run has not read."""
+    return _Dereferencing(io.BytesIO(data), documents).load()  # noqa: S301 - the cache's folder is the users' own
 
 
 class Batch:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections import Counter
@@ -11,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-from briefgen.cache import DocumentCache, opened
+from briefgen.cache import DocumentCache, cache_key, opened, pickled_referencing, unpickled_referencing
 from briefgen.config import BuildRequest
 from briefgen.errors import InputError, RenderError, StrictError, stage
 from briefgen.executor import FileResult, Job, run_stage
@@ -32,6 +33,7 @@ from briefgen.output import write_atomically
 from briefgen.render import render_all
 from briefgen.render.html import environment, load_template
 from briefgen.summarise import Event, compose, group_events, merge
+from briefgen.summarise.extract import Fact, document_digest
 from briefgen.summarise.novelty import mark_new
 from briefgen.summarise.tables import build_tables, items_per_day_chart
 
@@ -201,7 +203,7 @@ def _extract_window(request: BuildRequest, progress: Progress | None, cache: Doc
     skipped = tuple(d for result in results for d in result.skipped)
     read_done = time.monotonic()
     with stage("merge", request.corpus):
-        events = group_events(merge(facts, request.window))
+        events = _grouped(request, surveyed, section_ids, facts, cache)
     # "read" is the per-document stage (read, select, extract), "summarise" what needs every fact at once
     timings = {"read": read_done - started, "summarise": time.monotonic() - read_done}
     log.info(
@@ -214,6 +216,43 @@ def _extract_window(request: BuildRequest, progress: Progress | None, cache: Doc
         timings["summarise"],
     )
     return Extracted(surveyed, tuple(events), len(facts), surveyed.diagnostics + skipped, timings)
+
+
+def _grouped(
+    request: BuildRequest, surveyed: Survey, section_ids: list[str], facts: list[Fact], cache: DocumentCache | None
+) -> list[Event]:
+    """The window's facts merged and grouped into events; from the cache when the window's documents, topic,
+    sections and dates are those of a run before (merging every fact is the one stage that grows with the
+    whole window, so a rerun with nothing changed must not do it again)."""
+    if cache is None:
+        return group_events(merge(facts, request.window))
+    documents = surveyed.included
+    key = cache_key(
+        "events",
+        request.window.start.isoformat(),
+        request.window.end.isoformat(),
+        request.as_of.isoformat(),
+        request.config.topic.model_dump_json(),
+        json.dumps(section_ids),
+        *(document_digest(document) for document in documents),
+    )
+    # the events point into this run's documents and facts, which are the same as the stored run's (the key
+    # says so): stored by reference, the entry is the grouping alone, small and quick to load
+    known: dict[str, object] = {f"d{d.key}": d for d in documents} | {f"f{n}": f for n, f in enumerate(facts)}
+    batch = cache.batch("windows merged")
+    stored = batch.lookup(key, bytes)
+    events = None
+    if stored is not None:
+        try:
+            events = unpickled_referencing(stored, known)
+        except Exception:  # an entry this run cannot load is a miss, as any other
+            events = None
+    if not isinstance(events, list):
+        events = group_events(merge(facts, request.window))
+        batch.remember(key, pickled_referencing(events, known))
+    batch.save()
+    cache.report()
+    return events
 
 
 def compose_briefings(

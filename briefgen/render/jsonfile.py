@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from datetime import date
 from typing import Any
+
+import orjson
 
 from briefgen.models import Briefing, Evidence, Item, RenderOptions
 from briefgen.render.text import Citations, conflict_note, novelty_sentence
@@ -101,4 +102,6 @@ def briefing_dict(briefing: Briefing) -> dict[str, Any]:
 
 
 def render_json(briefing: Briefing, options: RenderOptions) -> bytes:
-    return (json.dumps(briefing_dict(briefing), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    # orjson writes the bytes `json.dumps(..., ensure_ascii=False, indent=2)` would, some twenty times faster:
+    # a 10,000-article edition's JSON runs to megabytes
+    return orjson.dumps(briefing_dict(briefing), option=orjson.OPT_INDENT_2) + b"\n"

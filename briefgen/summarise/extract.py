@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from dataclasses import astuple, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from functools import partial
 from typing import Any
@@ -606,7 +606,9 @@ class DocumentFacts:
 
 
 def document_digest(document: Document) -> str:
-    return hashlib.sha256(json.dumps(astuple(document), default=str).encode()).hexdigest()
+    # the fields one level deep (a Document holds only text, numbers and a date): `astuple` copies recursively
+    values = [getattr(document, each.name) for each in fields(document)]
+    return hashlib.sha256(json.dumps(values, default=str).encode()).hexdigest()
 
 
 def extract(
