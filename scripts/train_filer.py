@@ -13,6 +13,7 @@ weights are written into the package. The same inputs give the same file.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from collections import Counter
@@ -20,9 +21,15 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import numpy as np
-import yaml
-from sklearn.linear_model import LogisticRegression
+# BLAS sums in another order with another number of threads, and the weights' last bits follow: the shipped
+# weights were fitted with two, so the script fixes two whatever the machine or the caller's environment says
+# (set before numpy loads BLAS)
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_name] = "2"
+
+import numpy as np  # noqa: E402
+import yaml  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
