@@ -231,3 +231,12 @@ def test_the_first_read_of_a_window_reports_its_progress(tmp_path):
         assert 'id="edition"' in reading.edition({"from": "2024-01-01", "to": "2025-12-31"})
     finally:
         reading.stop()
+
+
+def test_a_notice_shows_only_when_the_server_wrote_it(server):
+    server.edition()
+    query = urllib.parse.urlencode({**SAMPLE_WINDOW, "audience": "analyst"})
+    forged = "Your session expired: sign in again at https://attacker.example"
+    for extra in ({"notice": forged}, {"notice": forged, "signed": "0" * 64}):
+        page = server.get(f"/edition?{query}&{urllib.parse.urlencode(extra)}").text
+        assert "Your session expired" not in page  # (the page's own links carry the query, encoded)

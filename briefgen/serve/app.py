@@ -121,16 +121,33 @@ class Pages:
         """The window and audience a request names (query or form), the config's by default."""
         base = self.workspace.base
         try:
-            start = date.fromisoformat(values.get("from") or base.window.start.isoformat())
-            end = date.fromisoformat(values.get("to") or base.window.end.isoformat())
+            start = date.fromisoformat(str(values.get("from") or base.window.start.isoformat()))
+            end = date.fromisoformat(str(values.get("to") or base.window.end.isoformat()))
         except ValueError:
             raise ConfigError(["expected the window's dates as YYYY-MM-DD"]) from None
         if end < start:
             raise ConfigError([f"the window ends ({end}) before it starts ({start})"])
-        audience = values.get("audience") or next(iter(self.workspace.config.audiences))
+        audience = str(values.get("audience") or next(iter(self.workspace.config.audiences)))
         if audience not in self.workspace.config.audiences:
             raise ConfigError([f"no audience {audience!r} in {self.workspace.config.path}"])
         return self.workspace.window(start, end, retry=retry), audience
+
+    def back_to_edition(self, request: Request, state: WindowState, audience: str, notice: str = "") -> Response:
+        """After a change: htmx follows HX-Location; a plain form post is redirected (303) to the page. A notice
+        travels signed, so that a link from elsewhere cannot make the page say what the server did not."""
+        signed = {"notice": notice, "signed": self.signature(notice)} if notice else {}
+        url = f"/edition?{where(state, audience, **signed)}"
+        if request.headers.get("hx-request"):
+            return Response(status_code=204, headers={"HX-Location": url})
+        return RedirectResponse(url, status_code=303)
+
+    def signature(self, notice: str) -> str:
+        return hmac.new(self.settings.csrf.encode(), notice.encode(), "sha256").hexdigest()
+
+    def notice_of(self, request: Request) -> str | None:
+        notice = request.query_params.get("notice") or ""
+        signed = request.query_params.get("signed") or ""
+        return notice if notice and hmac.compare_digest(signed, self.signature(notice)) else None
 
     def choose(self, request: Request) -> Response:
         base = self.workspace.base
@@ -154,7 +171,7 @@ class Pages:
             edits=edits,
             state=state,
             audience=audience,
-            notice=request.query_params.get("notice"),
+            notice=self.notice_of(request),
             behind=edits.version != state.regenerated_with[audience],
         )
 
@@ -178,21 +195,21 @@ class Pages:
         try:
             await run_in_threadpool(state.edits.save, change, based_on, user)
         except StaleEdits as exc:
-            return back_to_edition(request, state, audience, notice=str(exc))
-        return back_to_edition(request, state, audience)
+            return self.back_to_edition(request, state, audience, notice=str(exc))
+        return self.back_to_edition(request, state, audience)
 
     async def regenerate(self, request: Request) -> Response:
         form = await self.posted(request)
         state, audience = self.window_of(form)
         await run_in_threadpool(self.workspace.regenerate, state, audience)
-        return back_to_edition(request, state, audience, notice="regenerated with the edits as saved")
+        return self.back_to_edition(request, state, audience, notice="regenerated with the edits as saved")
 
     async def read_again(self, request: Request) -> Response:
         form = await self.posted(request)
         state, audience = self.window_of(form)
         window = state.request.window
         state = self.workspace.read_again(window.start, window.end)
-        return back_to_edition(request, state, audience)
+        return self.back_to_edition(request, state, audience)
 
     async def approve(self, request: Request) -> Response:
         form = await self.posted(request)
@@ -200,7 +217,7 @@ class Pages:
         result = await run_in_threadpool(self.workspace.approve, state)
         folder = result.written[0].parent if result.written else self.workspace.base.output_dir
         message = f"approved: run {result.run_id} wrote {len(result.written)} files to {folder}"
-        return back_to_edition(request, state, audience, notice=message)
+        return self.back_to_edition(request, state, audience, notice=message)
 
     async def name(self, request: Request) -> Response:
         form = await self.posted(request)
@@ -297,14 +314,6 @@ def user_of(request: Request) -> str:
 def where(state: WindowState, audience: str, **more: str) -> str:
     window = state.request.window
     return urlencode({"from": window.start.isoformat(), "to": window.end.isoformat(), "audience": audience, **more})
-
-
-def back_to_edition(request: Request, state: WindowState, audience: str, **notice: str) -> Response:
-    """After a change: htmx follows HX-Location; a plain form post is redirected (303) to the page."""
-    url = f"/edition?{where(state, audience, **notice)}"
-    if request.headers.get("hx-request"):
-        return Response(status_code=204, headers={"HX-Location": url})
-    return RedirectResponse(url, status_code=303)
 
 
 class Guard(BaseHTTPMiddleware):
