@@ -49,7 +49,6 @@ class WindowState:
     error: str | None = None
     editions: dict[str, Briefing] = field(default_factory=dict)  # audience -> as last regenerated
     regenerated_with: dict[str, int] = field(default_factory=dict)  # audience -> the edits version it took
-    approved: BuildResult | None = None
 
     @property
     def ready(self) -> bool:
@@ -173,8 +172,7 @@ class Workspace:
         from briefgen.runner import run
 
         request = replace(state.request, edits=state.edits.current() if state.edits.path.exists() else None)
-        state.approved = run(request, wait_seconds=30)
-        return state.approved
+        return run(request, wait_seconds=30)
 
     @staticmethod
     def passage(state: WindowState, briefing: Briefing, source_id: str, item_id: str | None) -> Passage | None:
