@@ -10,7 +10,6 @@ once and run here. A worker opens the corpus folder and the cache itself, from t
 
 from __future__ import annotations
 
-import json
 import logging
 import multiprocessing
 import os
@@ -59,8 +58,10 @@ class Job:
 
     @cached_property
     def _settings(self) -> tuple[str, ...]:
+        from briefgen.summarise.extract import extraction_settings  # after a worker's thread limits (run_chunk)
+
         window = (self.window.start.isoformat(), self.window.end.isoformat())
-        return (self.reference.isoformat(), *window, self.topic.model_dump_json(), json.dumps(self.section_ids))
+        return (*window, *extraction_settings(self.topic, self.section_ids, self.reference))
 
     def done_key(self, rel: str, digest: str) -> str:
         """The key of the mark that a file with these bytes has been read, selected and extracted with these

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections import Counter
@@ -33,7 +32,7 @@ from briefgen.output import write_atomically
 from briefgen.render import render_all
 from briefgen.render.html import environment, load_template
 from briefgen.summarise import Event, compose, group_events, merge
-from briefgen.summarise.extract import Fact, document_digest
+from briefgen.summarise.extract import Fact, document_digest, extraction_settings
 from briefgen.summarise.novelty import mark_new
 from briefgen.summarise.tables import build_tables, items_per_day_chart
 
@@ -231,9 +230,7 @@ def _grouped(
         "events",
         request.window.start.isoformat(),
         request.window.end.isoformat(),
-        request.as_of.isoformat(),
-        request.config.topic.model_dump_json(),
-        json.dumps(section_ids),
+        *extraction_settings(request.config.topic, section_ids, request.as_of),
         *(document_digest(document) for document in documents),
     )
     # the events point into this run's documents and facts, which are the same as the stored run's (the key

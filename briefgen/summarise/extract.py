@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from functools import partial
@@ -605,6 +605,11 @@ class DocumentFacts:
     while_scanning: bool = False
 
 
+def extraction_settings(topic: TopicFile, section_ids: Sequence[str], as_of: date) -> tuple[str, str, str]:
+    """What a document's facts depend on besides the document: the parts of every cache key built on them."""
+    return topic.model_dump_json(), json.dumps(list(section_ids)), as_of.isoformat()
+
+
 def document_digest(document: Document) -> str:
     # the fields one level deep (a Document holds only text, numbers and a date): `astuple` copies recursively
     values = [getattr(document, each.name) for each in fields(document)]
@@ -629,7 +634,7 @@ def extract(
     known: dict[int, DocumentFacts] = {}
     keys: list[str] = []
     if batch:
-        settings = (topic.model_dump_json(), json.dumps(section_ids), as_of.isoformat())
+        settings = extraction_settings(topic, section_ids, as_of)
         keys = [cache_key("extract", document_digest(document), *settings) for document in documents]
         known = {i: hit for i, key in enumerate(keys) if (hit := batch.lookup(key, DocumentFacts)) is not None}
     fresh = [i for i in range(len(documents)) if i not in known]
