@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import jinja2
@@ -58,15 +58,20 @@ def load_template(env: jinja2.Environment, template: str, template_dirs: tuple[P
         raise RenderError(f"{exc.filename}:{exc.lineno}: template error: {exc.message}") from None
 
 
+def briefing_values(briefing: Briefing) -> dict[str, Any]:
+    """What a briefing template renders from: the HTML file's, and the editors' page's around its controls."""
+    return {"briefing": briefing, "cite": Citations(briefing), "chart_uri": _chart_uri(briefing)}
+
+
 def render_html_text(briefing: Briefing, template_dirs: tuple[Path, ...], template: str) -> str:
     page = load_template(environment(template_dirs), template, template_dirs)
     try:
-        return page.render(briefing=briefing, cite=Citations(briefing), chart_uri=chart_uri(briefing))
+        return page.render(**briefing_values(briefing))
     except jinja2.TemplateError as exc:
         raise RenderError(f"template {template!r}: {exc}") from None
 
 
-def chart_uri(briefing: Briefing) -> str | None:
+def _chart_uri(briefing: Briefing) -> str | None:
     if briefing.chart is None:
         return None
     from briefgen.render.chart import chart_svg

@@ -33,8 +33,7 @@ from starlette.staticfiles import StaticFiles
 from briefgen.config import BuildRequest
 from briefgen.errors import BriefgenError, ConfigError
 from briefgen.files import resource_path
-from briefgen.render.html import chart_uri, environment
-from briefgen.render.text import Citations
+from briefgen.render.html import briefing_values, environment
 from briefgen.serve.edits import Action, Change, StaleEdits
 from briefgen.serve.workspace import WindowState, Workspace, item_of
 from briefgen.summarise.novelty import changes_since
@@ -164,9 +163,7 @@ class Pages:
             "edition.html",
             request,
             audience_template=self.workspace.config.audiences[audience].template,
-            briefing=briefing,
-            cite=Citations(briefing),
-            chart_uri=chart_uri(briefing),
+            **briefing_values(briefing),
             cite_href=lambda source_id, item_id: f"/source/{source_id}?{where(state, audience, item=item_id or '')}",
             edits=edits,
             state=state,
