@@ -15,9 +15,16 @@ from briefgen.summarise.merge import SAME_TEXT, overlap
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
-def _says_same(text: str, other: str) -> bool:
+Gist = tuple[frozenset[str], frozenset[str]]  # a text's content words, and the names and numbers it anchors on
+
+
+def _gist(text: str) -> Gist:
+    return content_words(text), anchors(text)
+
+
+def _says_same(gist: Gist, other: Gist) -> bool:
     # the same words about another place, day or number are another event
-    return overlap(content_words(text), content_words(other)) >= SAME_TEXT and anchors(text) == anchors(other)
+    return overlap(gist[0], other[0]) >= SAME_TEXT and gist[1] == other[1]
 
 
 def mark_new(briefing: Briefing, previous: tuple[RunRecord, list[PastItem]] | None) -> Briefing:
@@ -27,9 +34,13 @@ def mark_new(briefing: Briefing, previous: tuple[RunRecord, list[PastItem]] | No
         return replace(briefing, novelty=Novelty(0, len(items), None))
     run, past = previous
     past_ids = {p.item_id for p in past}
+    past_gists = [_gist(p.text) for p in past]  # once each, not once for every item compared with it
 
     def is_new(item: Item) -> bool:
-        return item.id not in past_ids and not any(_says_same(item.text, p.text) for p in past)
+        if item.id in past_ids:
+            return False
+        gist = _gist(item.text)
+        return not any(_says_same(gist, other) for other in past_gists)
 
     sections = tuple(replace(s, items=tuple(replace(i, new=is_new(i)) for i in s.items)) for s in briefing.sections)
     items = [i for s in sections for i in s.items]
@@ -54,7 +65,13 @@ def changes_since(briefing: Briefing, previous: tuple[RunRecord, list[PastItem]]
         return Changes(None, tuple(items), (), ())
     run, past = previous
     by_id = {item.id: item for item in items}
-    gone = tuple(p for p in past if p.item_id not in by_id and not any(_says_same(i.text, p.text) for i in items))
+    gists = [_gist(item.text) for item in items]
+
+    def carried(past_item: PastItem) -> bool:
+        gist = _gist(past_item.text)
+        return past_item.item_id in by_id or any(_says_same(gist, other) for other in gists)
+
+    gone = tuple(p for p in past if not carried(p))
     refigured = tuple(
         (by_id[p.item_id], p)
         for p in past
