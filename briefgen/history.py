@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import cast
+from typing import TypeGuard, cast
 
 from briefgen.errors import BriefgenError
 
@@ -102,6 +102,12 @@ class PastItem:
 
 def _now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def _has_table(db: sqlite3.Connection | None, name: str) -> TypeGuard[sqlite3.Connection]:
+    """Whether a database opened only to read (None: not created yet) has the table: an older one may not."""
+    query = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+    return db is not None and db.execute(query, (name,)).fetchone() is not None
 
 
 def _record(row: sqlite3.Row) -> RunRecord:
@@ -268,10 +274,7 @@ class History:
     def edit_log(self, briefing: str, edits_file: str) -> list[EditRecord]:
         """The changes saved to one edits file, oldest first; nothing written, as `runs`."""
         with self._database("read", create=False) as db:
-            if (
-                db is None
-                or db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'edits'").fetchone() is None
-            ):
+            if not _has_table(db, "edits"):
                 return []
             rows = db.execute(
                 "SELECT at, user, action, item_id, text, version FROM edits WHERE briefing = ? AND edits_file = ? "
@@ -282,10 +285,7 @@ class History:
 
     def runs(self, briefing: str) -> list[RunRecord]:
         with self._database("read", create=False) as db:
-            if (
-                db is None
-                or db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'").fetchone() is None
-            ):
+            if not _has_table(db, "runs"):
                 return []
             return [
                 _record(row) for row in db.execute("SELECT * FROM runs WHERE briefing = ? ORDER BY id", (briefing,))
