@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
+from functools import cached_property
 
 # (stage, done, total): how far a long read has come, for a page that shows it: ("read", 40, 300)
 Progress = Callable[[str, int, int], None]
@@ -47,7 +48,7 @@ class Document:
     text: str  # clean text, paragraphs separated by a blank line
     outlet: str | None = None
 
-    @property
+    @cached_property  # merging and composing ask it millions of times at scale
     def key(self) -> str:
         return self.path if self.item is None else f"{self.path}#{self.item}"
 

@@ -38,11 +38,13 @@ class Plan:
     event: Event
     details: list[Draft] = field(default_factory=list)
     rewording: Mapping[str, str] = field(default_factory=dict)  # an editor's texts by id: they fill the budget
-    # the event's rank, taken once: fitting the budget compares every plan with every other at each step, and
-    # an event's rank walks all its documents (the event does not change while an edition is composed)
+    # the event's documents and rank, taken once: fitting the budget compares every plan with every other at
+    # each step, and both walk every report of the event (which does not change while an edition is composed)
+    documents: list[Document] = field(init=False)
     rank: float = field(init=False)
 
     def __post_init__(self) -> None:
+        self.documents = self.event.documents
         self.rank = self.event.rank
 
     @property
@@ -179,10 +181,8 @@ def _evidence(documents: list[Document], facts: list[Fact], source_of: dict[str,
     first: dict[str, Fact] = {}
     for fact in facts:
         first.setdefault(fact.document.key, fact)
-    return tuple(
-        Evidence(source_of[d.key], d.text[first[d.key].span[0] : first[d.key].span[1]], *first[d.key].span)
-        for d in documents
-    )
+    spans = ((source_of[d.key], d.text, first[d.key].span) for d in documents)
+    return tuple(Evidence(source, text[start:end], start, end) for source, text, (start, end) in spans)
 
 
 def _merged_fields(facts: list[Fact]) -> Fields:
@@ -246,8 +246,9 @@ def compose(
     sources: dict[str, Source] = {}
     for plans in chosen.values():
         for plan in sorted(plans, key=_reading_order):
-            for document in plan.event.documents:
-                sources.setdefault(document.key, _source(document, f"s{len(sources) + 1}"))
+            for document in plan.documents:
+                if document.key not in sources:
+                    sources[document.key] = _source(document, f"s{len(sources) + 1}")
     cite = {key: source.id for key, source in sources.items()}
 
     def cited(documents: list[Document], facts: list[Fact]) -> tuple[tuple[str, ...], tuple[Evidence, ...]]:
@@ -262,7 +263,7 @@ def compose(
             if with_details
             else ()
         )
-        sources_, evidence = cited(event.documents, reports)
+        sources_, evidence = cited(plan.documents, reports)
         lead = replaced.get(event.id, lead_text)
         return Item(
             id=item_id_,
