@@ -146,6 +146,11 @@ class Batch:
         if self.cache.write:
             self.fresh[key] = pickle.dumps((FORMAT, value), protocol=pickle.HIGHEST_PROTOCOL)
 
+    def keep(self) -> None:
+        """Mark the entries found used today, not counting the lookups in the run's report (they were asked
+        only to know whether the run can take a whole stage from the cache)."""
+        self.cache.put({}, self.hits)
+
     def save(self) -> None:
         if self.looked:  # a batch that only writes (a chunk's marks) has nothing to report
             self.cache.count({self.what: (len(self.hits), self.looked)})

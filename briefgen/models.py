@@ -100,10 +100,11 @@ class Selection:
         """The digest of the document's text, which a run's manifest records."""
         return self.text_sha256 or hashlib.sha256(self.document.text.encode()).hexdigest()
 
-    def without_text(self) -> Selection:
+    def without_text(self, *, even_used: bool = False) -> Selection:
         """A left-out document without its text: only the window's documents are summarised and cited, and a
-        large corpus's other articles would otherwise stay in memory for the whole run."""
-        if self.included:
+        large corpus's other articles would otherwise stay in memory for the whole run. `even_used`: a window
+        document's too, once its briefings are composed and only its verdict is still asked."""
+        if self.included and not even_used:
             return self
         return Selection(replace(self.document, text=""), self.verdict, self.reason, self.sha256)
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -16,7 +17,7 @@ from briefgen.config import BuildRequest
 from briefgen.errors import InputError, RenderError, StrictError, stage
 from briefgen.executor import FileResult, Job, run_stage
 from briefgen.history import PastItem, RunRecord
-from briefgen.ingest import ReadContext, list_corpus
+from briefgen.ingest import ReadContext, content_digests, list_corpus
 from briefgen.models import (
     Briefing,
     Coverage,
@@ -182,6 +183,11 @@ def _stale_edits(request: BuildRequest, events: list[Event]) -> list[Diagnostic]
     ]
 
 
+def _section_ids(request: BuildRequest) -> list[str]:
+    """Every section some audience of the request carries: what is extracted."""
+    return sorted({s for name in request.audiences for s in request.config.audiences[name].sections})
+
+
 def extract_window(
     request: BuildRequest, progress: Progress | None = None, cache: DocumentCache | None = None
 ) -> Extracted:
@@ -194,9 +200,8 @@ def extract_window(
 
 
 def _extract_window(request: BuildRequest, progress: Progress | None, cache: DocumentCache | None) -> Extracted:
-    config = request.config
     started = time.monotonic()
-    section_ids = sorted({s for name in request.audiences for s in config.audiences[name].sections})
+    section_ids = _section_ids(request)
     surveyed, results = _per_document(request, section_ids, progress, cache)
     facts = [fact for result in results for fact in result.facts]
     skipped = tuple(d for result in results for d in result.skipped)
@@ -264,7 +269,7 @@ def compose_briefings(
     surveyed = extracted.survey
     events = list(extracted.events)
     diagnostics = extracted.diagnostics + tuple(_stale_edits(request, events))
-    generated_at = (now or datetime.now(UTC)).replace(microsecond=0)
+    generated_at = _generated_at(now)
     coverage = Coverage(
         read=len(surveyed.selections),
         used=len(surveyed.included),
@@ -296,12 +301,84 @@ def compose_briefings(
     return Composed(tuple(briefings), surveyed, diagnostics, extracted.timings)
 
 
+def _generated_at(now: datetime | None) -> datetime:
+    return (now or datetime.now(UTC)).replace(microsecond=0)
+
+
 def compose_editions(
     request: BuildRequest, now: datetime | None = None, previous: PreviousItems | None = None
 ) -> Composed:
     """Read, select, summarise: every audience's briefing, NEW items marked when `previous` is given."""
     check_templates(request)
-    return compose_briefings(request, extract_window(request, request.progress), now, previous)
+    with opened(request.cache) as cache:
+        if cache is None:
+            composed = compose_briefings(request, _extract_window(request, request.progress, None), now)
+        else:
+            composed = _composed_through(cache, request, now)
+    if previous is None:
+        return composed
+    return replace(composed, briefings=tuple(mark_new(b, previous(b.audience)) for b in composed.briefings))
+
+
+def _composed_through(cache: DocumentCache, request: BuildRequest, now: datetime | None) -> Composed:
+    """The editions from the cache when the window's files (by content), settings and edits are those of a
+    build before: an unchanged rerun then reads, extracts, merges and composes nothing. Otherwise built, and
+    kept for the next run."""
+    started = time.monotonic()
+    batch = cache.batch("windows composed")
+    key = _editions_key(request, cache)
+    remembered = batch.lookup(key, Composed) if key is not None else None
+    if remembered is not None:
+        seconds = time.monotonic() - started
+        log.info(
+            "%d document(s) unchanged since an earlier build: the editions taken from the cache in %.1f s",
+            len(remembered.survey.selections),
+            seconds,
+        )
+        composed = replace(
+            remembered,
+            briefings=tuple(replace(b, generated_at=_generated_at(now)) for b in remembered.briefings),
+            timings={"read": seconds, "summarise": 0.0},
+        )
+    else:
+        composed = compose_briefings(request, extract_window(request, request.progress, cache), now)
+        # kept only when no file changed while the build read it: the key then still says what was built
+        if key is not None and key == _editions_key(request, cache):
+            texts_let_go = Survey(
+                tuple(s.without_text(even_used=True) for s in composed.survey.selections),
+                composed.survey.diagnostics,
+            )
+            batch.remember(key, replace(composed, survey=texts_let_go))
+    batch.save()
+    cache.report()
+    return composed
+
+
+def _editions_key(request: BuildRequest, cache: DocumentCache) -> str | None:
+    """What a build's editions depend on: every corpus file's content (its digest known from its unchanged
+    stamp, so nothing is read), the listing's warnings, the window, the topic, the config's sections and
+    audiences, and the edits. None when a file cannot be read."""
+    listed, diagnostics = list_corpus(request.corpus, request.as_of)
+    digests = content_digests(request.corpus.absolute(), listed, cache)
+    if digests is None:
+        return None
+    config = request.config
+    edits = request.edits
+    composing = {
+        "window": [request.window.start, request.window.end, request.window.rule, request.window.as_of],
+        "title": [config.title, config.marking],
+        "sections": [section.model_dump(mode="json") for section in config.sections],
+        "audiences": [[name, config.audiences[name].model_dump(mode="json")] for name in request.audiences],
+        "edits": edits and [str(edits.path), edits.note, edits.pin, edits.drop, edits.replace],
+    }
+    return cache_key(
+        "editions",
+        str(request.corpus.absolute()),
+        json.dumps(composing, default=str),
+        *extraction_settings(config.topic, _section_ids(request), request.as_of),
+        *(str(diagnostic) for diagnostic in diagnostics),
+        *(f"{file.rel}\0{digest}" for file, digest in zip(listed, digests, strict=True)),
+    )
 
 
 def render_editions(request: BuildRequest, briefings: tuple[Briefing, ...]) -> dict[tuple[str, str], bytes]:

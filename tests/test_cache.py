@@ -61,9 +61,8 @@ def test_a_cached_rebuild_writes_the_same_bytes_and_warnings(project):
     assert hits(cold, "files read") == (0, 6)
     written = outputs(root / "out")
     cached = build(config, root / "out", "-v")
-    assert hits(cached, "files read") == (6, 6)
-    used, documents = hits(cached, "documents extracted")
-    assert used == documents > 0
+    assert hits(cached, "windows composed") == (1, 1)
+    assert "files read" not in cached.stderr  # nothing read, extracted or merged again
     assert outputs(root / "out") == written
     assert warnings(cached) == warnings(cold)
     assert any("bad.jsonl:2" in line for line in warnings(cold))
@@ -97,6 +96,34 @@ def test_a_changed_file_is_read_again_and_the_others_come_from_the_cache(project
     assert outputs(root / "out") == outputs(root / "cold")
 
 
+def test_a_window_is_composed_again_when_what_it_depends_on_changes(project):
+    """An unchanged window's editions come from the cache whole; a changed audience, edits file or file
+    content is built again (and equals a build without the cache), a file only touched is not."""
+    config, root = project
+    build(config, root / "out")
+    ops = root / "corpus" / "ops.txt"
+    ops.touch()  # new times, same bytes: known by its content
+    assert hits(build(config, root / "out", "-v"), "windows composed") == (1, 1)
+
+    config.write_text(config.read_text().replace("max_items: 3\n", "max_items: 1\n"))
+    assert "max_items: 1\n" in config.read_text()
+    fewer = build(config, root / "out", "-v")
+    assert hits(fewer, "windows composed") == (0, 1)
+    assert hits(fewer, "documents extracted")[0] > 0  # the documents' facts still came from the cache
+    build(config, root / "cold", "--no-cache")
+    assert outputs(root / "out") == outputs(root / "cold")
+
+    edits = write(root / "edits.yaml", "note: Read with care.\n")
+    edited = build(config, root / "out", "-v", "--edits", str(edits))
+    assert hits(edited, "windows composed") == (0, 1)
+    assert b"Read with care." in b"".join(outputs(root / "out").values())
+
+    ops.write_text(ops.read_text().replace("arrested six suspects", "arrested nineteen suspects"))
+    changed = build(config, root / "out", "-v", "--edits", str(edits))
+    assert hits(changed, "windows composed") == (0, 1)
+    assert b"nineteen" in b"".join(outputs(root / "out").values())
+
+
 def test_a_changed_topic_extracts_every_document_again(project):
     config, root = project
     topic = write(root / "topic.yaml", TOPIC.read_text())
@@ -125,7 +152,7 @@ def test_a_corrupt_cache_is_made_again(project):
     assert outputs(root / "out") == written
     assert [line for line in rebuilt.stderr.splitlines() if "cache corrupt" in line]
     again = build(config, root / "out", "-v")
-    assert hits(again, "files read") == (6, 6)
+    assert hits(again, "windows composed") == (1, 1)
     assert outputs(root / "out") == written
 
 
@@ -210,7 +237,7 @@ def test_two_builds_sharing_a_cache_both_succeed(project):
         assert outputs(root / f"a{round_}") == outputs(root / f"b{round_}")
         assert len(outputs(root / f"a{round_}")) == 2
     assert outputs(root / "a0") == outputs(root / "a1")
-    assert hits(build(config, root / "c", "-v"), "files read") == (6, 6)
+    assert hits(build(config, root / "c", "-v"), "windows composed") == (1, 1)
 
 
 def test_entries_unused_for_30_days_are_pruned_and_unreadable_ones_are_misses(tmp_path):

@@ -27,7 +27,7 @@ def build(project, *flags):
 
 
 def test_quiet_prints_errors_only_and_verbose_logs_each_stage(project):
-    normal, quiet, verbose = build(project), build(project, "-q"), build(project, "-v")
+    normal, quiet, verbose = build(project), build(project, "-q"), build(project, "-v", "--no-cache")
     assert normal.returncode == quiet.returncode == verbose.returncode == 0
     assert "briefgen: warning: broken.jsonl:1:" in normal.stderr and "documents read" in normal.stderr
     assert quiet.stderr == "" and quiet.stdout == normal.stdout

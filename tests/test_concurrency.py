@@ -162,8 +162,8 @@ def test_a_run_in_progress_refuses_a_second_and_a_waiting_third_follows_it(corpo
         assert waiter.poll() is None, "the waiting run must not start while the first one holds the lock"
         first.send_signal(signal.SIGCONT)
         assert first.wait(timeout=60) == 0, first.stderr.read()
-        manifest = assert_outputs_intact(out / "testbrief" / SPAN)
-        assert manifest["run_id"] == 1
+        # the waiting run may be done already (its window comes from the cache): the first's row tells
+        assert (history_runs(db)[0]["id"], history_runs(db)[0]["status"]) == (1, "succeeded")
         _, stderr = waiter.communicate(timeout=60)
         assert waiter.returncode == 0, stderr
     finally:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import pty
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -31,6 +32,11 @@ def scheduler():
         yield cluster.scheduler_address
 
 
+def rewrite(article: Path) -> None:
+    """The article with a sentence more: its bytes, size and times change."""
+    article.write_text(article.read_text(encoding="utf-8") + "\nKenyan MSS officers patrolled Delmas on Friday.\n")
+
+
 def outputs(out: Path) -> dict[str, bytes]:
     return {path.name: path.read_bytes() for path in sorted(out.glob("*.json"))}
 
@@ -44,21 +50,43 @@ def hits(result: subprocess.CompletedProcess[str], what: str) -> tuple[int, int]
 
 @pytest.mark.heavy
 def test_every_executor_writes_the_same_briefing_cold_and_from_the_cache(tmp_path, scheduler):
+    """Cold, unchanged (the window from the cache whole) and with one article changed (the others' facts from
+    the cache): each the same bytes as a build without the cache, on every executor."""
+    corpus = ROOT / "samples" / "corpus"
     reference = run_cli("build", *SAMPLE, "--format", "json", "--out", tmp_path / "reference", "--no-cache", env=EPOCH)
     assert reference.returncode == 0, reference.stderr
     expected = outputs(tmp_path / "reference")
     assert len(expected) == 2
-    for executor in ("local", "processes", "dask"):
-        out = tmp_path / executor
-        flags = ("--executor", executor, "--scheduler", scheduler, "--format", "json", "--out", out, "-v")
-        for round_ in ("cold", "cached"):
-            built = run_cli("build", *SAMPLE, *flags, env=EPOCH)
+    changed_corpus = tmp_path / "changed"
+    shutil.copytree(corpus, changed_corpus)
+    change = "2025-08-29-kenscoff-road-reopened.md"  # in the window
+    rewrite(changed_corpus / change)
+    fresh = run_cli("build", *SAMPLE, "--corpus", changed_corpus, "--format", "json", "--out", tmp_path / "fresh",
+                    "--no-cache", env=EPOCH)  # fmt: skip
+    assert fresh.returncode == 0, fresh.stderr
+    expected_changed = outputs(tmp_path / "fresh")
+    assert expected_changed != expected
+    executors = ("local", "processes", "dask")
+    for executor in executors:
+        shutil.copytree(corpus, tmp_path / executor / "corpus")
+    _settled(tmp_path)
+    for executor in executors:
+        own = tmp_path / executor / "corpus"
+        out = tmp_path / executor / "out"
+        flags = ("--corpus", own, "--executor", executor, "--scheduler", scheduler, "--format", "json", "--out", out)
+        for round_ in ("cold", "unchanged"):
+            built = run_cli("build", *SAMPLE, *flags, "-v", env=EPOCH)
             assert built.returncode == 0, built.stderr
             assert outputs(out) == expected, f"{executor}, {round_}"
-            assert f"({executor})" in built.stderr
-        if executor != "local":  # every file in the cache: taken here, no worker started
-            assert hits(built, "whole files (read and extracted)") == (10, 10)
-        assert hits(built, "documents extracted") == (9, 9)
+        assert hits(built, "windows composed") == (1, 1)
+        rewrite(own / change)
+        built = run_cli("build", *SAMPLE, *flags, "-v", env=EPOCH)
+        assert built.returncode == 0, built.stderr
+        assert outputs(out) == expected_changed, f"{executor}, one changed"
+        assert f"({executor})" in built.stderr
+        if executor != "local":  # the files in the cache are taken here; a worker reads the changed one
+            assert hits(built, "whole files (read and extracted)") == (9, 9)
+        assert hits(built, "documents extracted") == (8, 9)
     listed = run_cli("sources", *SAMPLE, "--no-cache")
     assert listed.returncode == 0, listed.stderr
     for executor in ("processes", "dask"):
@@ -105,13 +133,14 @@ def test_a_file_whose_size_and_times_are_unchanged_is_not_read_again(tmp_path):
     config = write_config(tmp_path)
     _settled(corpus)
 
-    def build() -> subprocess.CompletedProcess[str]:
-        result = run_cli("build", "--config", config, *WINDOW, "--format", "json", "-v", env=EPOCH)
+    def build(*flags: str) -> subprocess.CompletedProcess[str]:
+        result = run_cli("build", "--config", config, *WINDOW, "--format", "json", "-v", *flags, env=EPOCH)
         assert result.returncode == 0, result.stderr
         return result
 
     assert hits(build(), "files not read again (size and times unchanged)") == (0, 4)
-    assert hits(build(), "files not read again (size and times unchanged)") == (4, 4)
+    # another edition of the same files (the window's editions are not in the cache): every file from the cache
+    assert hits(build("--audience", "executive"), "files not read again (size and times unchanged)") == (4, 4)
     before = outputs(tmp_path / "out")
 
     # the same size and modification time, another content: its change time tells it apart

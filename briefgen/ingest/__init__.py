@@ -16,7 +16,7 @@ import signal
 import stat
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -432,6 +432,24 @@ def read_files(
     if batch:
         batch.save()
     return found
+
+
+def content_digests(root: Path, files: Sequence[CorpusFile], cache: DocumentCache) -> list[str] | None:
+    """Each listed file's content digest: from the cache where its stamp is unchanged since the cache read it,
+    from its bytes where not. None when a file cannot be read (a build reads it, and says why)."""
+    stamps = FileCache(cache, root, date.min)  # only its stamps are asked: the reference date plays no part
+    digests = []
+    with opened_corpus(root) as root_fd:
+        for rel, parts, _ in files:
+            digest = stamps.digest(rel, file_stamp(root_fd, parts))
+            if digest is None:
+                try:
+                    digest = hashlib.sha256(read_corpus_file(root_fd, parts)).hexdigest()
+                except OSError:
+                    return None
+            digests.append(digest)
+    stamps.stamps.keep()  # a window composed from the cache still needs them
+    return digests
 
 
 def read_corpus(
