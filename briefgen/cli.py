@@ -129,9 +129,10 @@ def _add_flags(command: argparse.ArgumentParser, name: str) -> None:
     if EXECUTOR in takes:
         command.add_argument(
             "--executor",
-            choices=["local", "processes", "dask"],
+            choices=["auto", "local", "processes", "dask"],
             help="where each file is read and its documents extracted: this process, this machine's cores, "
-            "or a Dask cluster (default: the config's `executor`, else local)",
+            "or a Dask cluster; auto: the cores when the work repays starting them (default: the config's "
+            "`executor`, else auto)",
         )
         command.add_argument(
             "--scheduler", metavar="ADDRESS", help="the Dask scheduler, tcp://host:8786 (default: the config's)"

@@ -39,7 +39,7 @@ class BriefConfig:
     history: Path | None = None
     edits: Path | None = None
     cache: Path | Literal[False] | None = None  # None: the default, beside the history (`cache_path`)
-    executor: str = "local"
+    executor: str = "auto"
     scheduler: str | None = None
 
 
@@ -86,7 +86,7 @@ class BuildRequest:
     edits: Edits | None = None
     strict: bool = False  # a warning fails the run before anything is written
     cache: Path | None = None  # the document cache's database; None: no cache
-    executor: str = "local"  # where the per-document stage runs (executor.EXECUTORS)
+    executor: str = "auto"  # where the per-document stage runs (executor.EXECUTORS)
     scheduler: str | None = None  # the Dask scheduler's address, for the dask executor
     # where a long run says how far it has come (the terminal's progress line); not part of what is built
     progress: Progress | None = field(default=None, compare=False, repr=False)

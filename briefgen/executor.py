@@ -32,12 +32,17 @@ from briefgen.topic import TopicFile
 if TYPE_CHECKING:
     from briefgen.summarise.extract import Fact
 
-EXECUTORS = ("local", "processes", "dask")
+log = logging.getLogger(__name__)
+
+EXECUTORS = ("auto", "local", "processes", "dask")
 # A task's files: enough that sending the task and its result costs little beside the work, few enough that a
 # thousand files keep every core busy to the end (and a result is a chunk's facts, not the corpus's). A chunk
 # also ends at CHUNK_BYTES, since one feed or JSONL file may hold as many articles as fifty others.
 CHUNK_FILES = 50
 CHUNK_BYTES = 64 * 1024
+# The least work, in chunks, that `auto` hands to worker processes: each starts by importing briefgen and
+# loading the filer's model (a second or two of a core), which a few chunks read here would not repay
+POOL_CHUNKS = 8
 # The numeric libraries' thread pools: a worker shares the machine with the others
 SINGLE_THREADED = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -222,13 +227,21 @@ def dask_pool(address: str | None) -> Iterator[Pool]:
         client.close()
 
 
+def _processes(chunks: int) -> int:
+    return min(cpus(), chunks)
+
+
+def _workers(executor: str, chunks: int) -> str:
+    return "a Dask cluster" if executor == "dask" else f"{_processes(chunks)} worker process(es)"
+
+
 @contextmanager
 def pool(executor: str, scheduler: str | None, chunks: int) -> Iterator[Pool]:
     if executor == "dask":
         with dask_pool(scheduler) as found:
             yield found
     else:
-        with process_pool(min(cpus(), chunks)) as found:
+        with process_pool(_processes(chunks)) as found:
             yield found
 
 
@@ -274,11 +287,18 @@ def run_stage(
     progress: Progress | None = None,
 ) -> list[FileResult]:
     """Every file's result, in the corpus's order. Whatever the executor, the files already in the cache are
-    taken here; a pool is started only for the others, and not at all when there are none."""
+    taken here; a pool is started only for the others, and not at all when there are none. `auto` starts
+    worker processes when the others are at least POOL_CHUNKS chunks and this process may use several cores."""
     local = executor == "local"
     needed = [False] * len(files) if local else needs_worker(job, files, cache)
     here = chunked(files, [i for i, need in enumerate(needed) if not need])
     away = chunked(files, [i for i, need in enumerate(needed) if need])
+    if executor == "auto":
+        executor = "processes" if len(away) >= POOL_CHUNKS and cpus() > 1 else "local"
+        if executor == "local":
+            here, away = here + away, []
+    if away:
+        log.info("%d file(s) to read and extract on %s", sum(map(len, away)), _workers(executor, len(away)))
     results: list[FileResult | None] = [None] * len(files)
     tally = Tally(progress, len(files), bool(job.section_ids))
 

@@ -117,7 +117,7 @@ class BriefConfigFile(Strict):
     cache: str | Literal[False] | None = None
     edits: str | None = None  # an editor's overrides file
     # where each file is read and its documents extracted: here, on this machine's cores, or a Dask cluster's
-    executor: Literal["local", "processes", "dask"] = "local"
+    executor: Literal["auto", "local", "processes", "dask"] = "auto"
     scheduler: str | None = None  # the Dask scheduler's address (tcp://host:8786), for `executor: dask`
 
     @model_validator(mode="after")

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, cli_env, run_cli, write, write_config, write_corpus
 
+from briefgen.executor import CHUNK_FILES, POOL_CHUNKS, cpus
 from briefgen.ingest import RACY_NS
 
 SAMPLE = ("--config", ROOT / "config" / "weekly.yaml", "--as-of", "2025-09-01")
@@ -92,6 +93,29 @@ def test_every_executor_writes_the_same_briefing_cold_and_from_the_cache(tmp_pat
     for executor in ("processes", "dask"):
         again = run_cli("sources", *SAMPLE, "--no-cache", "--executor", executor, "--scheduler", scheduler)
         assert (again.returncode, again.stdout, again.stderr) == (0, listed.stdout, listed.stderr), executor
+
+
+@pytest.mark.heavy
+@pytest.mark.skipif(cpus() < 2, reason="auto needs two cores to start workers")
+def test_auto_starts_workers_only_for_work_that_repays_them(tmp_path):
+    small = run_cli("build", *SAMPLE, "--format", "json", "--out", tmp_path / "small", "--no-cache", "-v")
+    assert small.returncode == 0, small.stderr
+    assert "worker process" not in small.stderr  # one chunk: read here
+    articles = POOL_CHUNKS * CHUNK_FILES
+    for n in range(articles):
+        write(
+            tmp_path / "corpus" / f"a{n:04}.txt",
+            f"date 2025-08-{25 + n % 5}\nKenyan MSS officers raided a gang hideout in Delmas and arrested {n} suspects.\n",
+        )
+    config = write_config(tmp_path)
+    flags = ("build", "--config", config, *WINDOW, "--format", "json", "--no-cache", "-v")
+    auto = run_cli(*flags, "--out", tmp_path / "auto", env=EPOCH)
+    assert auto.returncode == 0, auto.stderr
+    assert f"{articles} file(s) to read and extract on 2 worker process(es)" in auto.stderr
+    local = run_cli(*flags, "--out", tmp_path / "local", "--executor", "local", env=EPOCH)
+    assert local.returncode == 0, local.stderr
+    assert "worker process" not in local.stderr
+    assert outputs(tmp_path / "auto") == outputs(tmp_path / "local")
 
 
 def test_a_bad_file_in_a_worker_is_a_warning_naming_it(tmp_path):
