@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 
 FORMAT = 1  # of the pickled values: a value of another format is a miss
 MAX_AGE_DAYS = 30
+# An entry's largest pickle: SQLite refuses a value over a billion bytes (a failure that would leave the run
+# without its cache), and one so large costs about as much to load as to make again
+MAX_ENTRY_BYTES = 256 * 2**20
 BUSY_SECONDS = 30  # another build writing its batch holds the lock for a moment, never this long
 SCHEMA = "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value BLOB NOT NULL, used INTEGER NOT NULL)"
 CORRUPT = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
@@ -143,16 +146,19 @@ class Batch:
         return value
 
     def remember(self, key: str, value: object) -> None:
-        if self.cache.write:
-            self.fresh[key] = pickle.dumps((FORMAT, value), protocol=pickle.HIGHEST_PROTOCOL)
+        if not self.cache.write:
+            return
+        data = pickle.dumps((FORMAT, value), protocol=pickle.HIGHEST_PROTOCOL)
+        if len(data) > MAX_ENTRY_BYTES:
+            megabytes = (len(data) >> 20, MAX_ENTRY_BYTES >> 20)
+            log.info("cache: one of the %s not kept: %d MB, over %d MB", self.what, *megabytes)
+            return
+        self.fresh[key] = data
 
-    def keep(self) -> None:
-        """Mark the entries found used today, not counting the lookups in the run's report (they were asked
-        only to know whether the run can take a whole stage from the cache)."""
-        self.cache.put({}, self.hits)
-
-    def save(self) -> None:
-        if self.looked:  # a batch that only writes (a chunk's marks) has nothing to report
+    def save(self, *, counted: bool = True) -> None:
+        """Store the new entries and mark the ones found used; `counted=False` leaves the lookups out of the run's
+        report (asked only to know what the run can take from the cache, they are counted where it is taken)."""
+        if self.looked and counted:  # a batch that only writes (a chunk's results) has nothing to report
             self.cache.count({self.what: (len(self.hits), self.looked)})
         self.cache.put(self.fresh, self.hits)
 

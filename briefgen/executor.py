@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from briefgen.cache import Counts, DocumentCache, cache_key, opened
 from briefgen.errors import InputError
-from briefgen.ingest import CorpusFile, FileCache, ReadContext, file_stamp, opened_corpus, read_files
+from briefgen.ingest import CorpusFile, FileCache, ReadContext, content_digests, read_files
 from briefgen.models import Diagnostic, Progress, Selection, Window
 from briefgen.topic import TopicFile
 
@@ -69,9 +69,9 @@ class Job:
         return (*window, *extraction_settings(self.topic, self.section_ids, self.reference))
 
     def done_key(self, rel: str, digest: str) -> str:
-        """The key of the mark that a file with these bytes has been read, selected and extracted with these
-        settings (so its reading and its documents' facts are in the cache): such a file needs no worker."""
-        return cache_key("done", digest, rel, *self._settings)
+        """The key of a file's result (`FileResult`) when its bytes were read, selected and extracted with these
+        settings: a rerun takes it whole, reading, selecting and extracting nothing."""
+        return cache_key("file", digest, rel, *self._settings)
 
 
 @dataclass(frozen=True)
@@ -119,16 +119,17 @@ def run_chunk(job: Job, files: Sequence[CorpusFile], cache: DocumentCache | None
         by_file[file_of[fact.document.key]][1].append(fact)
     for diagnostic in skipped:
         by_file[file_of[diagnostic.path]][2].append(diagnostic)
-    if cache is not None and job.section_ids:
-        marks = cache.batch("whole files (read and extracted)")
-        for (rel, _, _), each in zip(files, read, strict=True):
-            if each.digest is not None:
-                marks.remember(job.done_key(rel, each.digest), True)
-        marks.save()
-    return [
+    results = [
         FileResult(tuple(chosen), each.diagnostics, tuple(found), tuple(lost))
         for each, (chosen, found, lost) in zip(read, by_file, strict=True)
     ]
+    if cache is not None and job.section_ids:
+        whole = cache.batch("whole files (read and extracted)")
+        for (rel, _, _), each, result in zip(files, read, results, strict=True):
+            if each.digest is not None:
+                whole.remember(job.done_key(rel, each.digest), result)
+        whole.save()
+    return results
 
 
 def remote_chunk(job: Job, files: Sequence[CorpusFile]) -> ChunkResult:
@@ -142,25 +143,32 @@ def remote_chunk(job: Job, files: Sequence[CorpusFile]) -> ChunkResult:
         return ChunkResult(tuple(results), cache.counted() if cache else {})
 
 
-def needs_worker(job: Job, files: Sequence[CorpusFile], cache: DocumentCache | None) -> list[bool]:
-    """Whether each file has to be worked on, or is all in the cache (its stamp unchanged since it was read,
-    and, when extracting, marked done with these settings): taking those here costs less than a worker."""
+def finished(job: Job, files: Sequence[CorpusFile], cache: DocumentCache | None) -> list[FileResult | None]:
+    """Each file's result as an earlier run made it, where the cache has it (the file's content the same, and
+    its result kept with these settings): such a file is not parsed, selected or extracted again, nor even read
+    when its stamp is unchanged."""
+    found: list[FileResult | None] = [None] * len(files)
+    if cache is None or not job.section_ids:
+        return found
+    whole = cache.batch("whole files (read and extracted)")
+    for index, digest in enumerate(content_digests(job.root, files, cache)):
+        if digest is not None:
+            found[index] = whole.lookup(job.done_key(files[index].rel, digest), FileResult)
+    whole.save()
+    return found
+
+
+def read_before(job: Job, files: Sequence[CorpusFile], cache: DocumentCache | None) -> list[bool]:
+    """Whether the cache holds each file's reading: when only surveying, taking those here costs less than a
+    worker."""
     if cache is None:
-        return [True] * len(files)
+        return [False] * len(files)
     known = FileCache(cache, job.root, job.reference)
-    marks = cache.batch("whole files (read and extracted)")
-    needed = []
-    with opened_corpus(job.root) as root_fd:
-        for rel, parts, _ in files:
-            digest = known.digest(rel, file_stamp(root_fd, parts))
-            if digest is None:
-                needed.append(True)
-            elif job.section_ids:
-                needed.append(marks.lookup(job.done_key(rel, digest), bool) is None)
-            else:
-                needed.append(known.known(rel, digest) is None)
-    marks.save()  # the stamps are looked up again where each file is taken: counted (and kept) there
-    return needed
+    digests = content_digests(job.root, files, cache)
+    return [
+        digest is not None and known.known(file.rel, digest) is not None
+        for file, digest in zip(files, digests, strict=True)
+    ]
 
 
 def cpus() -> int:
@@ -287,20 +295,26 @@ def run_stage(
     progress: Progress | None = None,
 ) -> list[FileResult]:
     """Every file's result, in the corpus's order. Whatever the executor, the files already in the cache are
-    taken here; a pool is started only for the others, and not at all when there are none. `auto` starts
-    worker processes when the others are at least POOL_CHUNKS chunks and this process may use several cores."""
-    local = executor == "local"
-    needed = [False] * len(files) if local else needs_worker(job, files, cache)
-    here = chunked(files, [i for i, need in enumerate(needed) if not need])
-    away = chunked(files, [i for i, need in enumerate(needed) if need])
+    taken here (a file's whole result, or when only surveying, its reading); a pool is started only for the
+    others, and not at all when there are none. `auto` starts worker processes when the others are at least
+    POOL_CHUNKS chunks and this process may use several cores."""
+    results = finished(job, files, cache)
+    pending = [i for i, result in enumerate(results) if result is None]
+    if executor == "local":
+        here, away = chunked(files, pending), []
+    else:
+        surveying = not job.section_ids
+        held = read_before(job, [files[i] for i in pending], cache) if surveying else [False] * len(pending)
+        here = chunked(files, [i for i, read in zip(pending, held, strict=True) if read])
+        away = chunked(files, [i for i, read in zip(pending, held, strict=True) if not read])
     if executor == "auto":
         executor = "processes" if len(away) >= POOL_CHUNKS and cpus() > 1 else "local"
         if executor == "local":
             here, away = here + away, []
     if away:
         log.info("%d file(s) to read and extract on %s", sum(map(len, away)), _workers(executor, len(away)))
-    results: list[FileResult | None] = [None] * len(files)
     tally = Tally(progress, len(files), bool(job.section_ids))
+    tally.add([result for result in results if result is not None])
 
     def take(indices: list[int], answers: Sequence[FileResult]) -> None:
         for index, answer in zip(indices, answers, strict=True):
@@ -308,10 +322,10 @@ def run_stage(
         tally.add(answers)
 
     with pool(executor, scheduler, len(away)) if away else _no_pool() as started:
-        pending = started(job, [[files[i] for i in chunk] for chunk in away])
+        awaited = started(job, [[files[i] for i in chunk] for chunk in away])
         for chunk in here:  # while the workers work
             take(chunk, run_chunk(job, [files[i] for i in chunk], cache))
-        for chunk, answer in zip(away, pending, strict=True):
+        for chunk, answer in zip(away, awaited, strict=True):
             take(chunk, answer.files)
             if cache is not None:
                 cache.count(answer.counts)

@@ -360,7 +360,7 @@ def _editions_key(request: BuildRequest, cache: DocumentCache) -> str | None:
     audiences, and the edits. None when a file cannot be read."""
     listed, diagnostics = list_corpus(request.corpus, request.as_of)
     digests = content_digests(request.corpus.absolute(), listed, cache)
-    if digests is None:
+    if None in digests:
         return None
     config = request.config
     edits = request.edits

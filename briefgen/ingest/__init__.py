@@ -315,9 +315,10 @@ def _read_documents(
         ctx.skip(rel, f"unsupported file type {suffix or '(none)'!r}")
         return [], None
     stamp = file_stamp(root_fd, parts) if cache is not None else None
-    if cache is not None and (digest := cache.digest(rel, stamp)) and (known := cache.known(rel, digest)):
+    stamped = cache.digest(rel, stamp) if cache is not None else None
+    if cache is not None and stamped and (known := cache.known(rel, stamped)):
         ctx.diagnostics += known.diagnostics
-        return list(known.documents), digest
+        return list(known.documents), stamped
     try:
         data = read_corpus_file(root_fd, parts)
     except UnsafeFile as exc:
@@ -332,7 +333,7 @@ def _read_documents(
     if cache is None:
         return _parsed(rel, suffix, data, ctx)[0], None
     digest = hashlib.sha256(data).hexdigest()
-    known = cache.known(rel, digest)
+    known = cache.known(rel, digest) if digest != stamped else None  # the same digest was just looked up
     if known is not None:
         ctx.diagnostics += known.diagnostics
         cache.remember(rel, stamp, digest, None)
@@ -434,21 +435,25 @@ def read_files(
     return found
 
 
-def content_digests(root: Path, files: Sequence[CorpusFile], cache: DocumentCache) -> list[str] | None:
+def content_digests(root: Path, files: Sequence[CorpusFile], cache: DocumentCache) -> list[str | None]:
     """Each listed file's content digest: from the cache where its stamp is unchanged since the cache read it,
-    from its bytes where not. None when a file cannot be read (a build reads it, and says why)."""
+    else from its bytes (and its stamp recorded for the next run); None for a file that cannot be read (reading
+    it in earnest says why)."""
     stamps = FileCache(cache, root, date.min)  # only its stamps are asked: the reference date plays no part
-    digests = []
+    digests: list[str | None] = []
     with opened_corpus(root) as root_fd:
         for rel, parts, _ in files:
-            digest = stamps.digest(rel, file_stamp(root_fd, parts))
+            stamp = file_stamp(root_fd, parts)
+            digest = stamps.digest(rel, stamp)
             if digest is None:
                 try:
                     digest = hashlib.sha256(read_corpus_file(root_fd, parts)).hexdigest()
                 except OSError:
-                    return None
+                    digests.append(None)
+                    continue
+                stamps.remember(rel, stamp, digest, None)
             digests.append(digest)
-    stamps.stamps.keep()  # a window composed from the cache still needs them
+    stamps.stamps.save(counted=False)
     return digests
 
 
