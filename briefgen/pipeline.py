@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -188,15 +190,30 @@ def _section_ids(request: BuildRequest) -> list[str]:
     return sorted({s for name in request.audiences for s in request.config.audiences[name].sections})
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused for the block: a large window's documents and facts are millions of
+    objects that live to its end, which the collector would walk again and again as they are made or loaded
+    (two thirds of the time taken to load 10,000 articles' facts), while the stages make next to no cycles."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
 def extract_window(
     request: BuildRequest, progress: Progress | None = None, cache: DocumentCache | None = None
 ) -> Extracted:
     """Read, select and summarise the window into events; every audience's sections are extracted. The cache
     is the request's unless one is given (the editors' page keeps one open)."""
-    if cache is None and request.cache is not None:
-        with opened(request.cache) as own:
-            return _extract_window(request, progress, own)
-    return _extract_window(request, progress, cache)
+    with _collector_paused():
+        if cache is None and request.cache is not None:
+            with opened(request.cache) as own:
+                return _extract_window(request, progress, own)
+        return _extract_window(request, progress, cache)
 
 
 def _extract_window(request: BuildRequest, progress: Progress | None, cache: DocumentCache | None) -> Extracted:
@@ -310,7 +327,7 @@ def compose_editions(
 ) -> Composed:
     """Read, select, summarise: every audience's briefing, NEW items marked when `previous` is given."""
     check_templates(request)
-    with opened(request.cache) as cache:
+    with _collector_paused(), opened(request.cache) as cache:
         if cache is None:
             composed = compose_briefings(request, _extract_window(request, request.progress, None), now)
         else:
