@@ -10,9 +10,9 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 from briefgen.cache import DocumentCache, cache_key
@@ -281,6 +281,12 @@ class TopicMatchers:
 
     @classmethod
     def of(cls, topic: TopicFile) -> TopicMatchers:
+        """The topic's matchers, with a memo of their own: compiled once a process (its automaton and regexes
+        take 20 ms, and a large run extracts a chunk of files at a time), the memo made afresh each time."""
+        return replace(_compiled(topic.model_dump_json()))
+
+    @classmethod
+    def compiled(cls, topic: TopicFile) -> TopicMatchers:
         roles = {
             role: tuple(Lexicon.of(topic.entities[name].terms) for name in topic.groups_with(role)) for role in Role
         }
@@ -345,6 +351,12 @@ class TopicMatchers:
         if prospective:
             return prospective
         return (self.topic.prospective_status or PROSPECTIVE) if scan.forward else DONE
+
+
+@lru_cache(maxsize=4)
+def _compiled(topic: str) -> TopicMatchers:
+    """The matchers of a topic file, by its JSON: a chunk's topic is unpickled afresh in each worker."""
+    return TopicMatchers.compiled(TopicFile.model_validate_json(topic))
 
 
 def trim(text: str) -> str:
