@@ -292,3 +292,22 @@ def test_an_entry_too_large_to_keep_is_left_out_and_the_cache_goes_on(tmp_path, 
         assert again.lookup("large", str) is None
         assert again.lookup("small", str) == "x" * 10
     assert "one of the windows composed not kept" in caplog.text
+
+
+def test_the_cycle_collector_runs_again_after_a_build_even_a_failed_one(project):
+    """The collector is paused while a window is read and composed; the editors' page is a long-lived process
+    that must get it back."""
+    import gc
+
+    from briefgen.cli import build_request
+    from briefgen.errors import InputError
+    from briefgen.pipeline import compose_editions
+
+    config, root = project
+    assert gc.isenabled()
+    composed = compose_editions(build_request(config, out=str(root / "out")))
+    assert len(composed.briefings) == 2
+    assert gc.isenabled()
+    with pytest.raises(InputError):
+        compose_editions(build_request(config, corpus=str(root / "missing"), out=str(root / "out")))
+    assert gc.isenabled()

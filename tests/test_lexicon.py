@@ -56,3 +56,16 @@ def test_inside_simple_case_re_ignorecase_equates_exactly_the_characters_of_one_
     for char in inside:
         equal = {m.start() for m in re.finditer(re.escape(char), inside, re.I)}
         assert equal == {i for i, other in enumerate(inside) if other.lower() == char.lower()}, char
+
+
+def test_a_topics_matchers_are_compiled_once_and_each_extraction_has_its_own_memo():
+    from conftest import ROOT
+
+    from briefgen.config import load_config
+    from briefgen.summarise.extract import TopicMatchers
+
+    topic = load_config(ROOT / "config" / "weekly.yaml").topic
+    first, second = TopicMatchers.of(topic), TopicMatchers.of(topic.model_copy())
+    assert first.every is second.every  # the automaton and regexes made once
+    first.scan("Kenyan police patrolled Delmas.")
+    assert first.scans and not second.scans
