@@ -36,7 +36,11 @@ MAX_AGE_DAYS = 30
 # without its cache), and one so large costs about as much to load as to make again
 MAX_ENTRY_BYTES = 256 * 2**20
 BUSY_SECONDS = 30  # another build writing its batch holds the lock for a moment, never this long
-SCHEMA = "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value BLOB NOT NULL, used INTEGER NOT NULL)"
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value BLOB NOT NULL, used INTEGER NOT NULL)",
+    # pruning finds the old entries by it: without, it reads every row, and `used` lies past the value's pages
+    "CREATE INDEX IF NOT EXISTS entries_used ON entries (used)",
+)
 CORRUPT = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
 
 T = TypeVar("T")
@@ -122,6 +126,20 @@ def unpickled_referencing(data: bytes, documents: Mapping[str, object]) -> objec
     return _Dereferencing(io.BytesIO(data), documents).load()  # noqa: S301 - the cache's folder is the users' own
 
 
+class _TooLarge(Exception):
+    pass
+
+
+class _Bounded(io.BytesIO):
+    """A pickle's bytes, given up on as soon as they pass MAX_ENTRY_BYTES: an entry too large to keep is not
+    held in memory whole first (pickles are written a frame of 64 KB at a time)."""
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]  # BytesIO takes any buffer; pickle gives bytes
+        if self.tell() + len(data) > MAX_ENTRY_BYTES:
+            raise _TooLarge
+        return super().write(data)
+
+
 class Batch:
     """One stage's lookups and new entries, written in one transaction at its end (`save`)."""
 
@@ -148,12 +166,13 @@ class Batch:
     def remember(self, key: str, value: object) -> None:
         if not self.cache.write:
             return
-        data = pickle.dumps((FORMAT, value), protocol=pickle.HIGHEST_PROTOCOL)
-        if len(data) > MAX_ENTRY_BYTES:
-            megabytes = (len(data) >> 20, MAX_ENTRY_BYTES >> 20)
-            log.info("cache: one of the %s not kept: %d MB, over %d MB", self.what, *megabytes)
+        stream = _Bounded()
+        try:
+            pickle.dump((FORMAT, value), stream, protocol=pickle.HIGHEST_PROTOCOL)
+        except _TooLarge:
+            log.info("cache: one of the %s not kept: over %d MB", self.what, MAX_ENTRY_BYTES >> 20)
             return
-        self.fresh[key] = data
+        self.fresh[key] = stream.getvalue()
 
     def save(self, *, counted: bool = True) -> None:
         """Store the new entries and mark the ones found used; `counted=False` leaves the lookups out of the run's
@@ -169,13 +188,13 @@ Counts = dict[str, tuple[int, int]]  # what -> (hits, lookups)
 class DocumentCache:
     """One database file, one connection, shared by the threads of one process (the editors' page)."""
 
-    def __init__(self, path: Path, db: sqlite3.Connection | None, *, write: bool):
+    def __init__(self, path: Path, db: sqlite3.Connection | None, *, write: bool, prune: bool = True):
         self.path, self.write = path, write
         self._db = db
         # made at the first write, so that a build failing before it has anything to keep leaves no file
         self._unmade = db is None
         self._lock = threading.Lock()
-        self._pruned = False
+        self._pruned = not prune  # done once a run, by the run's own process
         # the lookups since the last report: a run works in many batches (one a chunk of files, some of them in
         # other processes) and logs one line for each kind of entry
         self._counts: Counts = {}
@@ -192,12 +211,13 @@ class DocumentCache:
         return cache
 
     @classmethod
-    def open(cls, path: Path, *, write: bool = True) -> DocumentCache | None:
+    def open(cls, path: Path, *, write: bool = True, prune: bool = True) -> DocumentCache | None:
         """The cache at `path`, made at its first write; None, with a warning, when it cannot be used. Without `write`,
-        only an existing cache is opened and nothing is ever written to it."""
+        only an existing cache is opened and nothing is ever written to it; without `prune` (a worker's), old
+        entries are left for the run's own process to delete."""
         try:
             if not path.is_file():
-                return cls(path, None, write=True) if write else None
+                return cls(path, None, write=True, prune=prune) if write else None
             try:
                 db = cls._connect(path, write=write)
             except sqlite3.Error as exc:
@@ -209,7 +229,7 @@ class DocumentCache:
         except (sqlite3.Error, OSError) as exc:
             log.warning("warning: %s: cache not used: %s", path, _problem(exc, path))
             return None
-        return cls(path, db, write=write)
+        return cls(path, db, write=write, prune=prune)
 
     @staticmethod
     def _connect(path: Path, *, write: bool) -> sqlite3.Connection:
@@ -220,7 +240,8 @@ class DocumentCache:
             if write:
                 db.execute("PRAGMA journal_mode = WAL")
                 db.execute("PRAGMA synchronous = NORMAL")  # a cache may lose its last batch to a power cut
-                db.execute(SCHEMA)
+                for statement in SCHEMA:
+                    db.execute(statement)
             else:
                 db.execute("SELECT count(*) FROM sqlite_master").fetchone()  # a corrupt file fails here, not later
         except BaseException:
@@ -323,9 +344,9 @@ class DocumentCache:
 
 
 @contextmanager
-def opened(path: Path | None, *, write: bool = True) -> Iterator[DocumentCache | None]:
+def opened(path: Path | None, *, write: bool = True, prune: bool = True) -> Iterator[DocumentCache | None]:
     """The cache at `path` for the block, closed after it; None when there is none (or it cannot be used)."""
-    cache = DocumentCache.open(path, write=write) if path is not None else None
+    cache = DocumentCache.open(path, write=write, prune=prune) if path is not None else None
     try:
         yield cache
     finally:

@@ -138,7 +138,7 @@ def remote_chunk(job: Job, files: Sequence[CorpusFile]) -> ChunkResult:
         collecting = DocumentCache.collecting()
         results = run_chunk(job, files, collecting)
         return ChunkResult(tuple(results), collecting.counted(), collecting.collected or {})
-    with opened(job.cache, write=job.write) as cache:
+    with opened(job.cache, write=job.write, prune=False) as cache:
         results = run_chunk(job, files, cache)
         return ChunkResult(tuple(results), cache.counted() if cache else {})
 
