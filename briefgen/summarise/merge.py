@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from briefgen.forking import can_fork, in_two
 from briefgen.models import Document, Window, places_of
 from briefgen.summarise.extract import Fact, content_words
 
@@ -24,6 +25,7 @@ SAME_ANCHORS = 3  # names and numbers two reports of one event share
 EVENT_DAYS = 14  # how far apart the dates given to one event's reports may be
 RARE_WORDS = 4
 CANDIDATES = 64
+FORK_FACTS = 20_000  # below this, merging takes less than a second: not worth a second process
 YEAR = re.compile(r"(?:19|20)\d\d")
 CORROBORATION = 0.5  # rank added per further outlet reporting a fact
 BACKGROUND_PENALTY = 3.0  # rank taken from a fact that happened before the window: context, not news
@@ -148,12 +150,47 @@ def merge(facts: list[Fact], window: Window) -> list[Draft]:
     Comparing every pair is quadratic, so a fact is compared only with drafts that share one of its rarest
     words (two sentences saying the same thing share those) or its date and a named entity; and with at
     most CANDIDATES of them, the most recent first.
+
+    Facts of different sections never merge, so a large window's sections are merged in two halves side by
+    side (`forking.in_two`); each draft is then put back where a single pass would have made it, its lead's
+    place in the order of strength, so the drafts are the same, in the same order, either way.
     """
     frequency = Counter(word for fact in facts for word in fact.words)
     copies = copied_documents({fact.document.key: fact.document for fact in facts}.values())
-    drafts: list[Draft] = []
+    ordered = sorted(facts, key=lambda f: (-f.score, f.document.key, f.position))
+    first, second = _halves(Counter(fact.section for fact in ordered))
+
+    def merged(sections: frozenset[str]) -> list[list[int]]:
+        return _merged_positions(ordered, sections, frequency, copies)
+
+    mine, theirs = in_two(merged, first, second, fork=len(facts) >= FORK_FACTS and can_fork())
+    return [
+        Draft(ordered[lead], [ordered[n] for n in (lead, *others)], is_background(ordered[lead], window))
+        for lead, *others in sorted(mine + theirs)
+    ]
+
+
+def _halves(sizes: Counter[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """The sections in two groups of about as many facts, the largest placed first."""
+    halves: tuple[list[str], list[str]] = ([], [])
+    weights = [0, 0]
+    for section, size in sorted(sizes.items(), key=lambda item: (-item[1], item[0])):
+        lighter = weights.index(min(weights))
+        halves[lighter].append(section)
+        weights[lighter] += size
+    return frozenset(halves[0]), frozenset(halves[1])
+
+
+def _merged_positions(
+    ordered: list[Fact], sections: frozenset[str], frequency: Counter[str], copies: frozenset[frozenset[str]]
+) -> list[list[int]]:
+    """`merge` for the facts of `sections`: each draft as the positions in `ordered` of its reports, its lead's
+    first (positions are what a forked child can send back cheaply)."""
+    drafts: list[list[int]] = []
     index: dict[tuple, list[int]] = defaultdict(list)
-    for fact in sorted(facts, key=lambda f: (-f.score, f.document.key, f.position)):
+    for position, fact in enumerate(ordered):
+        if fact.section not in sections:
+            continue
         rarest = sorted(fact.words, key=lambda w: (frequency[w], w))[:RARE_WORDS]
         keys: list[tuple] = [(fact.section, word) for word in rarest]
         if fact.date is not None:
@@ -161,12 +198,12 @@ def merge(facts: list[Fact], window: Window) -> list[Draft]:
         # a retelling without its day: found through what it names
         keys += [(fact.section, term) for term in sorted(fact.key_terms)]
         candidates = sorted({n for key in keys for n in index[key][-CANDIDATES:]}, reverse=True)[:CANDIDATES]
-        home = next((n for n in candidates if any(same_fact(r, fact, copies) for r in drafts[n].reports[:4])), None)
+        home = next((n for n in candidates if any(same_fact(ordered[r], fact, copies) for r in drafts[n][:4])), None)
         if home is None:
             home = len(drafts)
-            drafts.append(Draft(fact, [fact], is_background(fact, window)))
+            drafts.append([position])
         else:
-            drafts[home].reports.append(fact)
+            drafts[home].append(position)
         for key in keys:
             if not index[key] or index[key][-1] != home:
                 index[key].append(home)

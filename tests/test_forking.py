@@ -1,0 +1,82 @@
+"""Work done in two halves, the second in a forked child: the same answer as both done here, a failing child's
+half done again here, and no child left behind when the parent's half fails. Merging, the one user, gives the
+same drafts in the same order either way."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from datetime import date
+
+import pytest
+from conftest import ROOT
+
+from briefgen import forking
+from briefgen.ingest import read_corpus
+from briefgen.models import Window
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this system")
+
+
+def no_child_left() -> bool:
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def test_the_second_half_comes_back_from_the_child():
+    parent = os.getpid()
+    mine, theirs = forking.in_two(lambda n: (n * n, os.getpid()), 3, 4, fork=True)
+    assert mine == (9, parent)
+    assert theirs[0] == 16 and theirs[1] != parent
+    assert forking.in_two(lambda n: n * n, 3, 4, fork=False) == (9, 16)
+    assert no_child_left()
+
+
+def test_a_child_that_fails_leaves_its_half_to_the_parent():
+    parent = os.getpid()
+
+    def work(n: int) -> int:
+        if os.getpid() != parent:
+            raise RuntimeError("the child's half fails")
+        return n + 1
+
+    assert forking.in_two(work, 1, 2, fork=True) == (2, 3)
+    assert no_child_left()
+
+
+def test_when_the_parents_half_fails_the_child_is_reaped():
+    parent = os.getpid()
+
+    def work(n: int) -> list[int]:
+        if os.getpid() == parent:
+            raise ValueError("the parent's half fails")
+        return list(range(1_000_000))  # more than a pipe holds: the child is still writing
+
+    with pytest.raises(ValueError, match="parent's half"):
+        forking.in_two(work, 1, 2, fork=True)
+    assert no_child_left()
+
+
+def test_merging_in_two_processes_gives_the_drafts_of_one(monkeypatch):
+    from briefgen.config import load_config
+    from briefgen.summarise import extract, merge
+
+    merging = importlib.import_module("briefgen.summarise.merge")  # the package's `merge` is the function
+
+    topic = load_config(ROOT / "config" / "weekly.yaml").topic
+    documents, _ = read_corpus(ROOT / "samples" / "corpus", date(2025, 9, 1))
+    facts, _ = extract(documents, topic, ["operations", "equipment", "nations", "outlook"], date(2025, 9, 1))
+    window = Window(date(2025, 8, 25), date(2025, 8, 31))
+
+    def drafted(*, fork: bool) -> list[list[tuple[str, int]]]:
+        monkeypatch.setattr(merging, "FORK_FACTS", 0)
+        monkeypatch.setattr(merging, "can_fork", lambda: fork)
+        return [[(f.document.key, f.position) for f in d.reports] for d in merge(facts, window)]
+
+    alone, in_two = drafted(fork=False), drafted(fork=True)
+    assert in_two == alone
+    assert len({facts_of[0][0] for facts_of in alone}) > 1 and any(len(d) > 1 for d in alone)
+    assert len({f.section for f in facts}) == 4  # both halves had work
