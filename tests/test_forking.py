@@ -18,9 +18,10 @@ from briefgen.models import Window
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this system")
 
 
-def no_child_left() -> bool:
+def reaped(pid: int) -> bool:
+    """Whether the child `pid` has been waited for (no zombie left)."""
     try:
-        os.waitpid(-1, os.WNOHANG)
+        os.waitpid(pid, os.WNOHANG)
     except ChildProcessError:
         return True
     return False
@@ -31,33 +32,35 @@ def test_the_second_half_comes_back_from_the_child():
     mine, theirs = forking.in_two(lambda n: (n * n, os.getpid()), 3, 4, fork=True)
     assert mine == (9, parent)
     assert theirs[0] == 16 and theirs[1] != parent
+    assert reaped(theirs[1])
     assert forking.in_two(lambda n: n * n, 3, 4, fork=False) == (9, 16)
-    assert no_child_left()
 
 
-def test_a_child_that_fails_leaves_its_half_to_the_parent():
+def test_a_child_that_fails_leaves_its_half_to_the_parent(tmp_path):
     parent = os.getpid()
 
     def work(n: int) -> int:
         if os.getpid() != parent:
+            (tmp_path / "child").write_text(str(os.getpid()))
             raise RuntimeError("the child's half fails")
         return n + 1
 
     assert forking.in_two(work, 1, 2, fork=True) == (2, 3)
-    assert no_child_left()
+    assert reaped(int((tmp_path / "child").read_text()))
 
 
-def test_when_the_parents_half_fails_the_child_is_reaped():
+def test_when_the_parents_half_fails_the_child_is_reaped(tmp_path):
     parent = os.getpid()
 
     def work(n: int) -> list[int]:
         if os.getpid() == parent:
             raise ValueError("the parent's half fails")
+        (tmp_path / "child").write_text(str(os.getpid()))
         return list(range(1_000_000))  # more than a pipe holds: the child is still writing
 
     with pytest.raises(ValueError, match="parent's half"):
         forking.in_two(work, 1, 2, fork=True)
-    assert no_child_left()
+    assert reaped(int((tmp_path / "child").read_text()))
 
 
 def test_merging_in_two_processes_gives_the_drafts_of_one(monkeypatch):
