@@ -7,6 +7,7 @@ documents that are copies of one another (syndication) merge their alike sentenc
 from __future__ import annotations
 
 import hashlib
+import heapq
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -116,11 +117,12 @@ def copied_documents(documents: Iterable[Document]) -> frozenset[frozenset[str]]
     """
     words = {d.key: content_words(d.text) for d in documents}
     frequency = Counter(word for vocabulary in words.values() for word in vocabulary)
+    rarity = _rarity(frequency)
     by_word: dict[str, list[str]] = defaultdict(list)
     pairs = set()
     for key, vocabulary in words.items():
         # the rarest words it shares with some other document: a copy shares them with its original
-        rare = sorted((w for w in vocabulary if frequency[w] > 1), key=lambda w: (frequency[w], w))[:RARE_WORDS]
+        rare = heapq.nsmallest(RARE_WORDS, (w for w in vocabulary if frequency[w] > 1), key=rarity.__getitem__)
         sharing = Counter(k for word in rare for k in set(by_word[word][-CANDIDATES:]))
         for other in (k for k, n in sharing.items() if n >= min(2, len(rare))):
             sizes = sorted((len(vocabulary), len(words[other])))
@@ -129,6 +131,12 @@ def copied_documents(documents: Iterable[Document]) -> frozenset[frozenset[str]]
         for word in rare:
             by_word[word].append(key)
     return frozenset(pairs)
+
+
+def _rarity(frequency: Counter[str]) -> dict[str, int]:
+    """Each word's place from the rarest, ties by the word: a fact's or a document's rarest words are then taken
+    without building a sort key for every word of every one."""
+    return {word: place for place, word in enumerate(sorted(frequency, key=lambda w: (frequency[w], w)))}
 
 
 def _pinned_alike(a: Fact, b: Fact) -> bool:
@@ -155,13 +163,13 @@ def merge(facts: list[Fact], window: Window) -> list[Draft]:
     side (`forking.in_two`); each draft is then put back where a single pass would have made it, its lead's
     place in the order of strength, so the drafts are the same, in the same order, either way.
     """
-    frequency = Counter(word for fact in facts for word in fact.words)
+    rarity = _rarity(Counter(word for fact in facts for word in fact.words))
     copies = copied_documents({fact.document.key: fact.document for fact in facts}.values())
     ordered = sorted(facts, key=lambda f: (-f.score, f.document.key, f.position))
     first, second = _halves(Counter(fact.section for fact in ordered))
 
     def merged(sections: frozenset[str]) -> list[list[int]]:
-        return _merged_positions(ordered, sections, frequency, copies)
+        return _merged_positions(ordered, sections, rarity, copies)
 
     mine, theirs = in_two(merged, first, second, fork=len(facts) >= FORK_FACTS and can_fork())
     return [
@@ -182,7 +190,7 @@ def _halves(sizes: Counter[str]) -> tuple[frozenset[str], frozenset[str]]:
 
 
 def _merged_positions(
-    ordered: list[Fact], sections: frozenset[str], frequency: Counter[str], copies: frozenset[frozenset[str]]
+    ordered: list[Fact], sections: frozenset[str], rarity: dict[str, int], copies: frozenset[frozenset[str]]
 ) -> list[list[int]]:
     """`merge` for the facts of `sections`: each draft as the positions in `ordered` of its reports, its lead's
     first (positions are what a forked child can send back cheaply)."""
@@ -191,7 +199,7 @@ def _merged_positions(
     for position, fact in enumerate(ordered):
         if fact.section not in sections:
             continue
-        rarest = sorted(fact.words, key=lambda w: (frequency[w], w))[:RARE_WORDS]
+        rarest = heapq.nsmallest(RARE_WORDS, fact.words, key=rarity.__getitem__)
         keys: list[tuple] = [(fact.section, word) for word in rarest]
         if fact.date is not None:
             keys += [(fact.section, fact.date, term) for term in sorted(fact.key_terms)]
