@@ -143,15 +143,17 @@ def remote_chunk(job: Job, files: Sequence[CorpusFile]) -> ChunkResult:
         return ChunkResult(tuple(results), cache.counted() if cache else {})
 
 
-def finished(job: Job, files: Sequence[CorpusFile], cache: DocumentCache | None) -> list[FileResult | None]:
+def finished(
+    job: Job, files: Sequence[CorpusFile], cache: DocumentCache | None, digests: Sequence[str | None] | None = None
+) -> list[FileResult | None]:
     """Each file's result as an earlier run made it, where the cache has it (the file's content the same, and
     its result kept with these settings): such a file is not parsed, selected or extracted again, nor even read
-    when its stamp is unchanged."""
+    when its stamp is unchanged. `digests`: the files' content digests, when the caller has just taken them."""
     found: list[FileResult | None] = [None] * len(files)
     if cache is None or not job.section_ids:
         return found
     whole = cache.batch("whole files (read and extracted)")
-    for index, digest in enumerate(content_digests(job.root, files, cache)):
+    for index, digest in enumerate(digests if digests is not None else content_digests(job.root, files, cache)):
         if digest is not None:
             found[index] = whole.lookup(job.done_key(files[index].rel, digest), FileResult)
     whole.save()
@@ -293,12 +295,14 @@ def run_stage(
     scheduler: str | None = None,
     cache: DocumentCache | None = None,
     progress: Progress | None = None,
+    digests: Sequence[str | None] | None = None,
 ) -> list[FileResult]:
     """Every file's result, in the corpus's order. Whatever the executor, the files already in the cache are
     taken here (a file's whole result, or when only surveying, its reading); a pool is started only for the
     others, and not at all when there are none. `auto` starts worker processes when the others are at least
-    POOL_CHUNKS chunks and this process may use several cores."""
-    results = finished(job, files, cache)
+    POOL_CHUNKS chunks and this process may use several cores. `digests`: the files' content digests, when the
+    caller has just taken them."""
+    results = finished(job, files, cache, digests)
     pending = [i for i, result in enumerate(results) if result is None]
     if executor == "local":
         here, away = chunked(files, pending), []

@@ -19,7 +19,7 @@ from briefgen.config import BuildRequest
 from briefgen.errors import InputError, RenderError, StrictError, stage
 from briefgen.executor import FileResult, Job, run_stage
 from briefgen.history import PastItem, RunRecord
-from briefgen.ingest import ReadContext, content_digests, list_corpus
+from briefgen.ingest import CorpusFile, ReadContext, content_digests, list_corpus
 from briefgen.models import (
     Briefing,
     Coverage,
@@ -102,6 +102,15 @@ def run_summary(surveyed: Survey) -> str:
 PreviousItems = Callable[[str], "tuple[RunRecord, list[PastItem]] | None"]
 
 
+# The corpus as listed, the listing's warnings, and each file's content digest (None: not yet taken)
+Listing = tuple[list[CorpusFile], list[Diagnostic], list[str | None] | None]
+
+
+def _listing(request: BuildRequest, cache: DocumentCache) -> Listing:
+    listed, diagnostics = list_corpus(request.corpus, request.as_of)
+    return listed, diagnostics, content_digests(request.corpus.absolute(), listed, cache)
+
+
 def _per_document(
     request: BuildRequest,
     section_ids: list[str],
@@ -109,10 +118,12 @@ def _per_document(
     cache: DocumentCache | None,
     *,
     write: bool = True,
+    listing: Listing | None = None,
 ) -> tuple[Survey, list[FileResult]]:
     """Every corpus file read, its documents selected and, for `section_ids`, the window's ones extracted, on
-    the request's executor; the corpus as surveyed, and each file's result in the corpus's order."""
-    listed, diagnostics = list_corpus(request.corpus, request.as_of)
+    the request's executor; the corpus as surveyed, and each file's result in the corpus's order. `listing`:
+    the corpus as the caller has just listed it."""
+    listed, diagnostics, digests = listing or (*list_corpus(request.corpus, request.as_of), None)
     job = Job(
         root=request.corpus.absolute(),
         reference=request.as_of,
@@ -124,7 +135,7 @@ def _per_document(
         write=write,
     )
     with stage("read", request.corpus):
-        results = run_stage(job, listed, request.executor, request.scheduler, cache, progress)
+        results = run_stage(job, listed, request.executor, request.scheduler, cache, progress, digests)
     if cache is not None:
         cache.report()
     selections = tuple(s for result in results for s in result.selections)
@@ -216,10 +227,12 @@ def extract_window(
         return _extract_window(request, progress, cache)
 
 
-def _extract_window(request: BuildRequest, progress: Progress | None, cache: DocumentCache | None) -> Extracted:
+def _extract_window(
+    request: BuildRequest, progress: Progress | None, cache: DocumentCache | None, listing: Listing | None = None
+) -> Extracted:
     started = time.monotonic()
     section_ids = _section_ids(request)
-    surveyed, results = _per_document(request, section_ids, progress, cache)
+    surveyed, results = _per_document(request, section_ids, progress, cache, listing=listing)
     facts = [fact for result in results for fact in result.facts]
     skipped = tuple(d for result in results for d in result.skipped)
     read_done = time.monotonic()
@@ -343,7 +356,8 @@ def _composed_through(cache: DocumentCache, request: BuildRequest, now: datetime
     kept for the next run."""
     started = time.monotonic()
     batch = cache.batch("windows composed")
-    key = _editions_key(request, cache)
+    listing = _listing(request, cache)
+    key = _editions_key(request, listing)
     remembered = batch.lookup(key, Composed) if key is not None else None
     if remembered is not None:
         seconds = time.monotonic() - started
@@ -358,9 +372,9 @@ def _composed_through(cache: DocumentCache, request: BuildRequest, now: datetime
             timings={"read": seconds, "summarise": 0.0},
         )
     else:
-        composed = compose_briefings(request, extract_window(request, request.progress, cache), now)
+        composed = compose_briefings(request, _extract_window(request, request.progress, cache, listing), now)
         # kept only when no file changed while the build read it: the key then still says what was built
-        if key is not None and key == _editions_key(request, cache):
+        if key is not None and key == _editions_key(request, _listing(request, cache)):
             texts_let_go = Survey(
                 tuple(s.without_text(even_used=True) for s in composed.survey.selections),
                 composed.survey.diagnostics,
@@ -371,13 +385,12 @@ def _composed_through(cache: DocumentCache, request: BuildRequest, now: datetime
     return composed
 
 
-def _editions_key(request: BuildRequest, cache: DocumentCache) -> str | None:
+def _editions_key(request: BuildRequest, listing: Listing) -> str | None:
     """What a build's editions depend on: every corpus file's content (its digest known from its unchanged
     stamp, so nothing is read), the listing's warnings, the window, the topic, the config's sections and
     audiences, and the edits. None when a file cannot be read."""
-    listed, diagnostics = list_corpus(request.corpus, request.as_of)
-    digests = content_digests(request.corpus.absolute(), listed, cache)
-    if None in digests:
+    listed, diagnostics, digests = listing
+    if digests is None or None in digests:
         return None
     config = request.config
     edits = request.edits
