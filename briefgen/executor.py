@@ -304,17 +304,17 @@ def run_stage(
     caller has just taken them."""
     results = finished(job, files, cache, digests)
     pending = [i for i, result in enumerate(results) if result is None]
-    if executor == "local":
-        here, away = chunked(files, pending), []
+    surveying = not job.section_ids
+    if surveying and executor != "local":
+        held = read_before(job, [files[i] for i in pending], cache)
     else:
-        surveying = not job.section_ids
-        held = read_before(job, [files[i] for i in pending], cache) if surveying else [False] * len(pending)
-        here = chunked(files, [i for i, read in zip(pending, held, strict=True) if read])
-        away = chunked(files, [i for i, read in zip(pending, held, strict=True) if not read])
+        held = [False] * len(pending)
+    here = chunked(files, [i for i, read in zip(pending, held, strict=True) if read])
+    away = chunked(files, [i for i, read in zip(pending, held, strict=True) if not read])
     if executor == "auto":
         executor = "processes" if len(away) >= POOL_CHUNKS and cpus() > 1 else "local"
-        if executor == "local":
-            here, away = here + away, []
+    if executor == "local":
+        here, away = here + away, []
     if away:
         log.info("%d file(s) to read and extract on %s", sum(map(len, away)), _workers(executor, len(away)))
     tally = Tally(progress, len(files), bool(job.section_ids))
