@@ -9,10 +9,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
-from functools import lru_cache, partial
+from functools import cached_property, lru_cache, partial
 from typing import Any
 
 from briefgen.cache import DocumentCache, cache_key
@@ -37,6 +38,7 @@ from briefgen.summarise.nations import NationIndex, nation_index
 from briefgen.summarise.segment import Sentence, split_sentences
 from briefgen.topic import NATION, Kind, Role, TopicFile, Watch
 
+YEAR = re.compile(r"(?:19|20)\d\d")
 CONNECTIVE = re.compile(
     r"^(?:meanwhile|additionally|in addition|however|also|furthermore|moreover|separately|elsewhere|"
     r"among others|as a result|at the same time|in the meantime),\s+",
@@ -234,6 +236,18 @@ class Fact:
     watch: str | None = None  # the topic watch it matches: the strongest such reports are always carried
     kind: Kind = Kind.OPERATION  # its section's kind
 
+    # merging asks the next two of every pair of reports it compares, hundreds of thousands of times at scale
+    @cached_property
+    def places(self) -> frozenset[str]:
+        """The places it names, case-folded."""
+        return frozenset(place.lower() for place in places_of(self.fields))
+
+    @cached_property
+    def counts(self) -> frozenset[str]:
+        """Its anchors that are numbers but not years: a day of the month, a count. A year pins nothing down, as
+        many reports of a period name it."""
+        return frozenset(w for w in self.anchors if w[:1].isdigit() and not YEAR.fullmatch(w))
+
 
 @dataclass(frozen=True)
 class Scan:
@@ -412,6 +426,12 @@ def anchors(text: str) -> frozenset[str]:
 
 def content_words(text: str) -> frozenset[str]:
     return frozenset(w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 3 or w.isdigit())
+
+
+def _shared(words: frozenset[str]) -> frozenset[str]:
+    """The same words, each as the one string object of its value (interned): a window's facts name a few thousand
+    words hundreds of thousands of times, and a file's pickle then holds each word once, loaded once."""
+    return frozenset(map(sys.intern, words))
 
 
 def _as_number(value: str) -> float | None:
@@ -796,9 +816,10 @@ def _facts_of(
         weight += 1.0 if position == 0 else 0.5 if position < 3 else 0.0
         if _quote_speaker_unnamed(sentence, paragraphs[sentence.paragraph]):
             weight *= 0.2
-        key_terms = frozenset(
-            t.lower() for role in (Role.PLACE, Role.MATERIEL, Role.OPPONENT) for t in scan.named[role]
-        ) | frozenset(n.lower() for n in scan.contributors)
+        key_terms = _shared(
+            frozenset(t.lower() for role in (Role.PLACE, Role.MATERIEL, Role.OPPONENT) for t in scan.named[role])
+            | frozenset(n.lower() for n in scan.contributors)
+        )
         facts.append(
             Fact(
                 section=section,
@@ -810,9 +831,9 @@ def _facts_of(
                 span=(sentence.start, sentence.end),
                 fields=_fields(section, text, scan, common, matchers),
                 key_terms=key_terms,
-                actors=frozenset(scan.contributors),
-                words=content_words(text),
-                anchors=anchors(text),
+                actors=_shared(frozenset(scan.contributors)),
+                words=_shared(content_words(text)),
+                anchors=_shared(anchors(text)),
                 date_stated=stated,
                 follows=context.position if context is not None and NAMED_BACK.search(text) else None,
                 period_end=_period_end(text, named),

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from briefgen.forking import can_fork, in_two
-from briefgen.models import Document, Window, places_of
+from briefgen.models import Document, Window
 from briefgen.summarise.extract import Fact, content_words
 
 SAME_TEXT = 0.5  # word overlap above which two sentences say the same thing
@@ -27,7 +26,6 @@ EVENT_DAYS = 14  # how far apart the dates given to one event's reports may be
 RARE_WORDS = 4
 CANDIDATES = 64
 FORK_FACTS = 20_000  # below this, merging takes less than a second: not worth a second process
-YEAR = re.compile(r"(?:19|20)\d\d")
 CORROBORATION = 0.5  # rank added per further outlet reporting a fact
 BACKGROUND_PENALTY = 3.0  # rank taken from a fact that happened before the window: context, not news
 
@@ -104,9 +102,7 @@ def same_fact(a: Fact, b: Fact, copies: frozenset[frozenset[str]] = frozenset())
 
 def places_agree(a: Fact, b: Fact) -> bool:
     """Neither names a place, or they name one in common."""
-    places_a = {p.lower() for p in places_of(a.fields)}
-    places_b = {p.lower() for p in places_of(b.fields)}
-    return not (places_a and places_b) or bool(places_a & places_b)
+    return not (a.places and b.places) or not a.places.isdisjoint(b.places)
 
 
 def copied_documents(documents: Iterable[Document]) -> frozenset[frozenset[str]]:
@@ -142,8 +138,7 @@ def _rarity(frequency: Counter[str]) -> dict[str, int]:
 def _pinned_alike(a: Fact, b: Fact) -> bool:
     """Two reports naming the same names and the same number (a day, a count) are of one event. A year is
     no such number: many reports of a period name it."""
-    shared = a.anchors & b.anchors
-    return len(shared) >= SAME_ANCHORS and any(w[:1].isdigit() and not YEAR.fullmatch(w) for w in shared)
+    return not a.counts.isdisjoint(b.counts) and len(a.anchors & b.anchors) >= SAME_ANCHORS
 
 
 def is_background(fact: Fact, window: Window) -> bool:
