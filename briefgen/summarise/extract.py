@@ -639,7 +639,9 @@ class DocumentFacts:
 
 def extraction_settings(topic: TopicFile, section_ids: Sequence[str], as_of: date) -> tuple[str, str, str]:
     """What a document's facts depend on besides the document: the parts of every cache key built on them."""
-    return topic.model_dump_json(), json.dumps(list(section_ids)), as_of.isoformat()
+    # the topic by its digest: every key of a run hashes these, and the topic's JSON runs to kilobytes
+    topic_digest = hashlib.sha256(topic.model_dump_json().encode()).hexdigest()
+    return topic_digest, json.dumps(list(section_ids)), as_of.isoformat()
 
 
 def document_digest(document: Document) -> str:
