@@ -38,14 +38,14 @@ class Plan:
     event: Event
     details: list[Draft] = field(default_factory=list)
     rewording: Mapping[str, str] = field(default_factory=dict)  # an editor's texts by id: they fill the budget
-    # the event's documents and rank, taken once: fitting the budget compares every plan with every other at
-    # each step, and both walk every report of the event (which does not change while an edition is composed)
-    documents: list[Document] = field(init=False)
-    rank: float = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.documents = self.event.documents
-        self.rank = self.event.rank
+    @property
+    def documents(self) -> list[Document]:
+        return self.event.documents
+
+    @property
+    def rank(self) -> float:
+        return self.event.rank
 
     @property
     def id(self) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -36,27 +37,31 @@ RESTATES = 0.6  # cosine above which a report naming nothing new says again what
 PARTS_COMPARED = 6  # an event is compared through its strongest parts only, so grouping stays linear
 
 
-@dataclass
+@dataclass(frozen=True)
 class Event:
-    parts: list[Draft]  # the lead's draft first, then the details' drafts, strongest first
+    """Made once its drafts are final (`group_events`), so that what walks every report of it is taken once:
+    each edition's composition asks an event's documents and rank again and again, and an event of a large
+    window has tens of thousands of reports."""
+
+    parts: tuple[Draft, ...]  # the lead's draft first, then the details' drafts, strongest first
 
     @property
     def lead(self) -> Draft:
         return self.parts[0]
 
     @property
-    def details(self) -> list[Draft]:
+    def details(self) -> tuple[Draft, ...]:
         return self.parts[1:]
 
     @property
     def id(self) -> str:
         return self.lead.id
 
-    @property
+    @cached_property
     def documents(self) -> list[Document]:
         return list({d.key: d for part in self.parts for d in part.documents}.values())
 
-    @property
+    @cached_property
     def rank(self) -> float:
         """Its lead's rank, and one more corroboration for each further outlet its details come from."""
         extra = len(self.documents) - len(self.lead.documents)
@@ -135,8 +140,7 @@ def group_events(drafts: list[Draft]) -> list[Event]:
         range(len(drafts)), key=lambda n: (-drafts[n].rank, drafts[n].lead.document.key, drafts[n].lead.position)
     )
     vectors = embed([draft.lead.text for draft in drafts])
-    events: list[Event] = []
-    members: list[list[int]] = []  # draft numbers of each event
+    members: list[list[int]] = []  # draft numbers of each event, its lead's first
     index: dict[tuple, list[int]] = defaultdict(list)
     for n in order:
         fact = drafts[n].lead
@@ -154,16 +158,14 @@ def group_events(drafts: list[Draft]) -> list[Event]:
             None,
         )
         if home is None:
-            home = len(events)
-            events.append(Event([]))
+            home = len(members)
             members.append([])
         lead = members[home][0] if members[home] else None
         if lead is not None and _restates(drafts[n], drafts[lead], float(np.dot(vectors[lead], vectors[n]))):
             drafts[lead].reports.extend(drafts[n].reports)  # another report of the lead: cited there
         else:
-            events[home].parts.append(drafts[n])
             members[home].append(n)
         for key in keys:
             if not index[key] or index[key][-1] != home:
                 index[key].append(home)
-    return events
+    return [Event(tuple(drafts[m] for m in drafted)) for drafted in members]

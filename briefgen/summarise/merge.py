@@ -11,6 +11,7 @@ import heapq
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import chain
 
 from briefgen.forking import can_fork, in_two
 from briefgen.models import Document, Window
@@ -112,7 +113,7 @@ def copied_documents(documents: Iterable[Document]) -> frozenset[frozenset[str]]
     their sizes allow the overlap, so this is not all pairs.
     """
     words = {d.key: content_words(d.text) for d in documents}
-    frequency = Counter(word for vocabulary in words.values() for word in vocabulary)
+    frequency = Counter(chain.from_iterable(words.values()))  # counted in C: millions of words at scale
     rarity = _rarity(frequency)
     by_word: dict[str, list[str]] = defaultdict(list)
     pairs = set()
@@ -120,7 +121,8 @@ def copied_documents(documents: Iterable[Document]) -> frozenset[frozenset[str]]
         # the rarest words it shares with some other document: a copy shares them with its original
         rare = heapq.nsmallest(RARE_WORDS, (w for w in vocabulary if frequency[w] > 1), key=rarity.__getitem__)
         sharing = Counter(k for word in rare for k in set(by_word[word][-CANDIDATES:]))
-        for other in (k for k, n in sharing.items() if n >= min(2, len(rare))):
+        needed = min(2, len(rare))
+        for other in (k for k, n in sharing.items() if n >= needed):
             sizes = sorted((len(vocabulary), len(words[other])))
             if sizes[0] >= COPY * sizes[1] and overlap(vocabulary, words[other]) >= COPY:
                 pairs.add(frozenset((key, other)))
@@ -158,7 +160,7 @@ def merge(facts: list[Fact], window: Window) -> list[Draft]:
     side (`forking.in_two`); each draft is then put back where a single pass would have made it, its lead's
     place in the order of strength, so the drafts are the same, in the same order, either way.
     """
-    rarity = _rarity(Counter(word for fact in facts for word in fact.words))
+    rarity = _rarity(Counter(chain.from_iterable(fact.words for fact in facts)))
     copies = copied_documents({fact.document.key: fact.document for fact in facts}.values())
     ordered = sorted(facts, key=lambda f: (-f.score, f.document.key, f.position))
     first, second = _halves(Counter(fact.section for fact in ordered))
