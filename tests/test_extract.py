@@ -424,3 +424,20 @@ def test_a_wire_dateline_is_not_part_of_the_statement(facts_of, dateline):
     fact = only(facts, "Gran Grif")
     assert fact.text.startswith("Gunmen from the Gran Grif gang")
     assert fact.document.text[fact.span[0] : fact.span[1]].startswith(dateline.strip())  # the evidence keeps it
+
+
+def test_the_word_sets_of_facts_hold_one_string_object_per_word(facts_of):
+    """A large window's facts name a few thousand words hundreds of thousands of times: each word is one object,
+    whichever article and sentence it was found in, so memory and a file's pickle hold it once."""
+    facts = facts_of(
+        {
+            "raid.txt": article("Raid", "Kenyan officers raided a gang hideout in Delmas on Tuesday, arresting 12."),
+            "patrol.txt": article("Patrol", "Kenyan officers patrolled Delmas on Tuesday after the raid, police said."),
+        }
+    )
+    raid, patrol = only(facts, "raided"), only(facts, "patrolled")
+    for field in ("words", "anchors", "key_terms"):
+        mine, theirs = getattr(raid, field), getattr(patrol, field)
+        shared = mine & theirs
+        assert shared, field
+        assert all(next(w for w in mine if w == word) is next(w for w in theirs if w == word) for word in shared)
