@@ -5,7 +5,7 @@ Merging a large window's facts is the stage that needs every fact at once, so it
 workers; its sections never mix, so two halves of them can be merged side by side on two cores. A fork is only
 safe from a process running one thread (a thread holding a lock at the fork leaves it held in the child for
 ever), so the editors' page, whose server runs threads, does both halves itself, as does a machine with one
-core or without fork. The answer is the same either way.
+core or without fork, or without the memory for a second copy of this process. The answer is the same either way.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import os
 import pickle
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 from briefgen.executor import cpus
@@ -23,7 +24,38 @@ Answer = TypeVar("Answer")
 
 
 def can_fork() -> bool:
-    return hasattr(os, "fork") and threading.active_count() == 1 and cpus() > 1
+    if not (hasattr(os, "fork") and threading.active_count() == 1 and cpus() > 1):
+        return False
+    room = available_memory()
+    return room is None or room > resident_memory()
+
+
+def available_memory() -> int | None:
+    """Bytes the system can still give without swapping, within this process's control group's limit; None where
+    Linux does not say. A forked child shares its parent's pages until one of them writes to a page, and merging
+    touches most of them: the child merging half of 100,000 articles copied 2.7 GB of its parent's 4 GB."""
+    try:
+        meminfo = Path("/proc/meminfo").read_text()
+    except OSError:
+        return None
+    free_kb = next((int(line.split()[1]) for line in meminfo.splitlines() if line.startswith("MemAvailable:")), None)
+    if free_kb is None:
+        return None
+    room = free_kb * 1024
+    try:  # a container's limit (cgroup v2), which the system-wide figure does not show
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        used = Path("/sys/fs/cgroup/memory.current").read_text().strip()
+    except OSError:
+        return room
+    return room if limit == "max" else min(room, int(limit) - int(used))
+
+
+def resident_memory() -> int:
+    """Bytes of this process in memory (Linux); 0 elsewhere, where `available_memory` says nothing either."""
+    try:
+        return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def in_two(work: Callable[[Part], Answer], first: Part, second: Part, *, fork: bool) -> tuple[Answer, Answer]:

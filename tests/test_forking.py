@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 import os
 from datetime import date
+from pathlib import Path
 
 import pytest
 from conftest import ROOT
@@ -25,6 +26,24 @@ def reaped(pid: int) -> bool:
     except ChildProcessError:
         return True
     return False
+
+
+def test_no_fork_without_the_memory_for_a_second_copy(monkeypatch):
+    """A child may come to copy every page of its parent: a machine that could not hold that merges in one
+    process, slower but whole, rather than have the system kill a build it could have finished."""
+    monkeypatch.setattr(forking.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(forking, "cpus", lambda: 2)
+    resident = forking.resident_memory()
+    for room, forks in ((None, True), (resident * 3, True), (resident - 1, False)):
+        monkeypatch.setattr(forking, "available_memory", lambda room=room: room)
+        assert forking.can_fork() is forks, room
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/meminfo"), reason="Linux reports memory in /proc")
+def test_the_memory_available_and_resident_are_read():
+    meminfo = Path("/proc/meminfo").read_text().splitlines()
+    total_kb = next(int(line.split()[1]) for line in meminfo if line.startswith("MemTotal:"))
+    assert 0 < forking.resident_memory() < (forking.available_memory() or 0) <= total_kb * 1024
 
 
 def test_the_second_half_comes_back_from_the_child():
