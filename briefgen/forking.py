@@ -44,10 +44,10 @@ def available_memory() -> int | None:
     room = free_kb * 1024
     try:  # a container's limit (cgroup v2), which the system-wide figure does not show
         limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
-        used = Path("/sys/fs/cgroup/memory.current").read_text().strip()
-    except OSError:
+        used = int(Path("/sys/fs/cgroup/memory.current").read_text())
+        return room if limit == "max" else min(room, int(limit) - used)
+    except (OSError, ValueError):  # no such files, or not what cgroup v2 writes there: the system's figure
         return room
-    return room if limit == "max" else min(room, int(limit) - int(used))
 
 
 def resident_memory() -> int:
