@@ -19,7 +19,7 @@ import logging
 import pickle
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -150,8 +150,15 @@ class Batch:
         self.fresh: dict[str, bytes] = {}
 
     def lookup(self, key: str, expected: type[T]) -> T | None:
+        return self._loaded(key, self.cache.get(key), expected)
+
+    def lookup_many(self, keys: Sequence[str], expected: type[T]) -> list[T | None]:
+        """`lookup` of each key, in one query."""
+        found = self.cache.get_many(keys)
+        return [self._loaded(key, found.get(key), expected) for key in keys]
+
+    def _loaded(self, key: str, data: bytes | None, expected: type[T]) -> T | None:
         self.looked += 1
-        data = self.cache.get(key)
         if data is None:
             return None
         try:
@@ -287,6 +294,20 @@ class DocumentCache:
                 self._failed(exc)
                 return None
         return row[0] if row else None
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, bytes]:
+        """The entries of those keys that the cache holds."""
+        with self._lock:
+            if self._db is None or not keys:
+                return {}
+            try:
+                rows = self._db.execute(
+                    "SELECT key, value FROM entries WHERE key IN (SELECT value FROM json_each(?))", (json.dumps(keys),)
+                ).fetchall()
+            except sqlite3.Error as exc:
+                self._failed(exc)
+                return {}
+        return dict(rows)
 
     def put(self, fresh: dict[str, bytes], used: list[str]) -> None:
         """Store the new entries and mark the used ones used today, in one short transaction; the first one of

@@ -125,9 +125,9 @@ def run_chunk(job: Job, files: Sequence[CorpusFile], cache: DocumentCache | None
     ]
     if cache is not None and job.section_ids:
         whole = cache.batch("whole files (read and extracted)")
-        for (rel, _, _), each, result in zip(files, read, results, strict=True):
+        for file, each, result in zip(files, read, results, strict=True):
             if each.digest is not None:
-                whole.remember(job.done_key(rel, each.digest), result)
+                whole.remember(job.done_key(file.rel, each.digest), result)
         whole.save()
     return results
 

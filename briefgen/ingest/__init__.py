@@ -195,12 +195,16 @@ def _shown(parts: tuple[str, ...]) -> str:
     return "/".join(escape_name(part) for part in parts) or "."
 
 
+Stamp = tuple[int, int, int, int, int]  # a file's size, modification and change times, inode and device
+
+
 class CorpusFile(NamedTuple):
     """A regular file of the corpus, as listed."""
 
     rel: str  # the shown path
     parts: tuple[str, ...]  # its names under the corpus folder
     size: int  # bytes, when listed: what reading it will take, roughly
+    stamp: Stamp  # when listed: what `content_digests` looks its digest up by (a reader takes its own, later)
 
 
 def _corpus_files(root_fd: int, ctx: ReadContext) -> list[CorpusFile]:
@@ -233,7 +237,7 @@ def _corpus_files(root_fd: int, ctx: ReadContext) -> list[CorpusFile]:
                     if stat.S_ISLNK(mode):
                         ctx.warn(rel, "symbolic link not followed")
                     elif stat.S_ISREG(mode):
-                        found.append(CorpusFile(rel, parts, status.st_size))
+                        found.append(CorpusFile(rel, parts, status.st_size, _stamp(status)))
                     elif not stat.S_ISDIR(mode):
                         kind = _KINDS.get(stat.S_IFMT(mode), "special file")
                         ctx.skip(rel, f"not a regular file ({kind})")
@@ -248,9 +252,6 @@ def _corpus_files(root_fd: int, ctx: ReadContext) -> list[CorpusFile]:
     return sorted(found)
 
 
-Stamp = tuple[int, int, int, int, int]  # a file's size, modification and change times, inode and device
-
-
 def file_stamp(root_fd: int, parts: tuple[str, ...]) -> Stamp | None:
     """The file's stamp, taken without following a link; None when it cannot be taken (reading will say why)."""
     try:
@@ -258,12 +259,15 @@ def file_stamp(root_fd: int, parts: tuple[str, ...]) -> Stamp | None:
     except OSError:
         return None
     try:
-        found = os.stat(parts[-1], dir_fd=folder, follow_symlinks=False)
+        return _stamp(os.stat(parts[-1], dir_fd=folder, follow_symlinks=False))
     except OSError:
         return None
     finally:
         os.close(folder)
-    return (found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_ino, found.st_dev)
+
+
+def _stamp(status: os.stat_result) -> Stamp:
+    return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino, status.st_dev)
 
 
 class FileCache:
@@ -287,6 +291,10 @@ class FileCache:
     def digest(self, rel: str, stamp: Stamp | None) -> str | None:
         """The digest the file's bytes had when it last had this stamp, if it was recorded."""
         return self.stamps.lookup(self._stamp_key(rel, stamp), str) if stamp is not None else None
+
+    def digests(self, stamped: Sequence[tuple[str, Stamp]]) -> list[str | None]:
+        """`digest` of many (path, stamp), looked up together."""
+        return self.stamps.lookup_many([self._stamp_key(rel, stamp) for rel, stamp in stamped], str)
 
     def known(self, rel: str, digest: str) -> FileRead | None:
         return self.reads.lookup(self.read_key(rel, digest), FileRead)
@@ -424,9 +432,9 @@ def read_files(
     batch = FileCache(cache, root, ctx.reference) if cache else None
     found = []
     with opened_corpus(root) as root_fd:
-        for rel, parts, _ in files:
+        for file in files:
             warned = len(ctx.diagnostics)
-            documents, digest = _read_documents(root_fd, rel, parts, ctx, batch)
+            documents, digest = _read_documents(root_fd, file.rel, file.parts, ctx, batch)
             found.append(ReadFile(tuple(documents), tuple(ctx.diagnostics[warned:]), digest))
             if progress:
                 progress()
@@ -440,18 +448,19 @@ def content_digests(root: Path, files: Sequence[CorpusFile], cache: DocumentCach
     else from its bytes (and its stamp recorded for the next run); None for a file that cannot be read (reading
     it in earnest says why)."""
     stamps = FileCache(cache, root, date.min)  # only its stamps are asked: the reference date plays no part
+    # the stamps the listing took, looked up in one query: a rerun over 100,000 files reads none of them, and a
+    # stat and a query for each took seconds
+    recorded = stamps.digests([(file.rel, file.stamp) for file in files])
     digests: list[str | None] = []
     with opened_corpus(root) as root_fd:
-        for rel, parts, _ in files:
-            stamp = file_stamp(root_fd, parts)
-            digest = stamps.digest(rel, stamp)
+        for file, digest in zip(files, recorded, strict=True):
             if digest is None:
                 try:
-                    digest = hashlib.sha256(read_corpus_file(root_fd, parts)).hexdigest()
+                    digest = hashlib.sha256(read_corpus_file(root_fd, file.parts)).hexdigest()
                 except OSError:
                     digests.append(None)
                     continue
-                stamps.remember(rel, stamp, digest, None)
+                stamps.remember(file.rel, file.stamp, digest, None)
             digests.append(digest)
     stamps.stamps.save(counted=False)
     return digests
