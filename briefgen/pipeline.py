@@ -287,14 +287,9 @@ def _grouped(
     return events
 
 
-def compose_briefings(
-    request: BuildRequest,
-    extracted: Extracted,
-    now: datetime | None = None,
-    previous: PreviousItems | None = None,
-) -> Composed:
-    """Every audience's briefing from the window's events and the request's edits, NEW items marked when
-    `previous` is given."""
+def compose_briefings(request: BuildRequest, extracted: Extracted, now: datetime | None = None) -> Composed:
+    """Every audience's briefing from the window's events and the request's edits (no item marked NEW:
+    `marked_new`)."""
     config = request.config
     surveyed = extracted.survey
     events = list(extracted.events)
@@ -327,8 +322,16 @@ def compose_briefings(
             coverage=coverage,
             editor_note=request.edits.note if request.edits else None,
         )
-        briefings.append(mark_new(briefing, previous(name)) if previous else briefing)
+        briefings.append(briefing)
     return Composed(tuple(briefings), surveyed, diagnostics, extracted.timings)
+
+
+def marked_new(composed: Composed, previous: PreviousItems | None) -> Composed:
+    """Every briefing's items marked NEW against the history's previous run of its audience, when `previous` is
+    given: made afresh by every build, even of editions taken whole from the cache."""
+    if previous is None:
+        return composed
+    return replace(composed, briefings=tuple(mark_new(b, previous(b.audience)) for b in composed.briefings))
 
 
 def _generated_at(now: datetime | None) -> datetime:
@@ -345,9 +348,7 @@ def compose_editions(
             composed = compose_briefings(request, _extract_window(request, request.progress, None), now)
         else:
             composed = _composed_through(cache, request, now)
-    if previous is None:
-        return composed
-    return replace(composed, briefings=tuple(mark_new(b, previous(b.audience)) for b in composed.briefings))
+    return marked_new(composed, previous)
 
 
 def _composed_through(cache: DocumentCache, request: BuildRequest, now: datetime | None) -> Composed:

@@ -19,7 +19,15 @@ from briefgen.config import BuildRequest
 from briefgen.errors import BriefgenError, unexpected
 from briefgen.history import History, PastItem, RunRecord
 from briefgen.models import Briefing, Document, Evidence, Item, Window
-from briefgen.pipeline import BuildResult, Extracted, check_templates, compose_briefings, extract_window, output_name
+from briefgen.pipeline import (
+    BuildResult,
+    Extracted,
+    check_templates,
+    compose_briefings,
+    extract_window,
+    marked_new,
+    output_name,
+)
 from briefgen.pipeline import render_editions as render_files
 from briefgen.schema import FORMATS
 from briefgen.serve.edits import EditStore
@@ -133,7 +141,7 @@ class Workspace:
 
     def _compose(self, state: WindowState, audience: str, extracted: Extracted) -> Briefing:
         request = self._request(state, audience)
-        composed = compose_briefings(request, extracted, previous=lambda name: self.previous(state, name))
+        composed = marked_new(compose_briefings(request, extracted), lambda name: self.previous(state, name))
         state.editions[audience] = composed.briefings[0]
         state.regenerated_with[audience] = request.edits.version if request.edits else 0
         return composed.briefings[0]
