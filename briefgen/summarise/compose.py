@@ -20,6 +20,7 @@ from briefgen.config import AudienceSpec, Edits, SectionSpec
 from briefgen.models import Conflict, Detail, Document, Evidence, Fields, Figure, Item, Section, Source
 from briefgen.summarise.events import Event
 from briefgen.summarise.extract import Fact
+from briefgen.summarise.grounds import Figures, Given, Quote
 from briefgen.summarise.merge import Draft, item_id, overlap
 
 REPEAT_PENALTY = 4.0  # rank taken from an item per unit of overlap with a stronger kept one
@@ -64,48 +65,16 @@ class Plan:
         return draft.words if reworded is None else len(reworded.split())
 
 
-def _states(document: Document, value: str) -> bool:
-    return re.search(rf"(?<![\w.,]){re.escape(value)}(?![\w]|[.,]\d)", document.text, re.I) is not None
+def _figures(found: Figures, cite: dict[str, str]) -> tuple[tuple[Figure, ...], Conflict | None]:
+    """The event's figures and conflict, citing this edition's sources."""
 
+    def figure(given: Given) -> Figure:
+        return Figure(given.quantity, given.value, tuple(cite[key] for key in given.documents))
 
-def figures(reports: list[Fact], cite: dict[str, str]) -> tuple[tuple[Figure, ...], Conflict | None]:
-    """The figures the reports give, each with its sources, and the conflict when sources count one thing
-    differently (eight vehicles in one, 10 in another).
-
-    Sources disagree when one gives a number the other's text never states, and the other the reverse: an
-    article that names both counts two things (Kenya's thousand officers, Belize's two).
-    """
-    by_thing: dict[str, dict[float, list[tuple[str, str, Document]]]] = {}
-    for report in reports:
-        for amount in report.amounts:
-            if not amount["of"] or amount["number"] is None:
-                continue  # "at least three of the ...": nothing named to compare
-            thing = amount["of"].split()[-1].lower().rstrip("s")
-            by_thing.setdefault(thing, {}).setdefault(amount["number"], []).append(
-                (amount["of"], amount["value"], report.document)
-            )
-    found = tuple(
-        Figure(given[0][0], given[0][1], tuple(dict.fromkeys(cite[d.key] for _, _, d in given)))
-        for values in by_thing.values()
-        for given in values.values()
-    )
-    for thing, values in by_thing.items():
-        groups = list(values.values())
-        disagree = any(
-            any(not _states(d, second[0][1]) for _, _, d in first)
-            and any(not _states(d, first[0][1]) for _, _, d in second)
-            for n, first in enumerate(groups)
-            for second in groups[n + 1 :]
-        )
-        if disagree:
-            return found, Conflict(
-                thing,
-                tuple(
-                    Figure(given[0][0], given[0][1], tuple(dict.fromkeys(cite[d.key] for _, _, d in given)))
-                    for given in groups
-                ),
-            )
-    return found, None
+    conflict = None
+    if found.conflict_thing is not None:
+        conflict = Conflict(found.conflict_thing, tuple(map(figure, found.conflicting)))
+    return tuple(map(figure, found.given)), conflict
 
 
 def shorten(text: str, min_words: int = 8) -> str:
@@ -176,15 +145,6 @@ def _fit(chosen: dict[str, list[Plan]], protected: list[Plan], pinned: set[str],
             return
 
 
-def _evidence(documents: list[Document], facts: list[Fact], source_of: dict[str, str]) -> tuple[Evidence, ...]:
-    """For each document, the sentence of the first of `facts` it gave, at its offsets."""
-    first: dict[str, Fact] = {}
-    for fact in facts:
-        first.setdefault(fact.document.key, fact)
-    spans = ((source_of[d.key], d.text, first[d.key].span) for d in documents)
-    return tuple(Evidence(source, text[start:end], start, end) for source, text, (start, end) in spans)
-
-
 def _merged_fields(facts: list[Fact]) -> Fields:
     """The lead's fields, with what its details of the same kind add: lists joined, empty values filled."""
     merged = facts[0].fields
@@ -251,19 +211,17 @@ def compose(
                     sources[document.key] = _source(document, f"s{len(sources) + 1}")
     cite = {key: source.id for key, source in sources.items()}
 
-    def cited(documents: list[Document], facts: list[Fact]) -> tuple[tuple[str, ...], tuple[Evidence, ...]]:
-        return tuple(cite[d.key] for d in documents), _evidence(documents, facts, cite)
+    def cited(quotes: tuple[Quote, ...]) -> tuple[tuple[str, ...], tuple[Evidence, ...]]:
+        ids = tuple(cite[quote.document] for quote in quotes)
+        return ids, tuple(Evidence(n, q.text, q.start, q.end) for n, q in zip(ids, quotes, strict=True))
 
     def item(plan: Plan, lead_text: str, item_id_: str, with_details: bool) -> Item:
         event = plan.event
-        reports = [f for part in event.parts for f in part.reports]
-        found, conflict = figures(reports, cite)
+        found, conflict = _figures(event.figures, cite)
         details = (
-            tuple(Detail(replaced.get(d.id, d.text), *cited(d.documents, d.reports)) for d in plan.details)
-            if with_details
-            else ()
+            tuple(Detail(replaced.get(d.id, d.text), *cited(d.quotes)) for d in plan.details) if with_details else ()
         )
-        sources_, evidence = cited(plan.documents, reports)
+        sources_, evidence = cited(event.quotes)
         lead = replaced.get(event.id, lead_text)
         return Item(
             id=item_id_,

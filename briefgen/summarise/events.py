@@ -27,6 +27,7 @@ import numpy as np
 from briefgen.models import Document
 from briefgen.summarise.extract import Fact
 from briefgen.summarise.filer import embed
+from briefgen.summarise.grounds import Figures, Quote, figures, quotes
 from briefgen.summarise.merge import CANDIDATES, CORROBORATION, EVENT_DAYS, Draft, places_agree
 from briefgen.topic import Kind
 
@@ -60,6 +61,18 @@ class Event:
     @cached_property
     def documents(self) -> list[Document]:
         return list({d.key: d for part in self.parts for d in part.documents}.values())
+
+    @cached_property
+    def reports(self) -> tuple[Fact, ...]:
+        return tuple(fact for part in self.parts for fact in part.reports)
+
+    @cached_property
+    def quotes(self) -> tuple[Quote, ...]:
+        return quotes(self.documents, self.reports)
+
+    @cached_property
+    def figures(self) -> Figures:
+        return figures(self.reports)
 
     @cached_property
     def rank(self) -> float:

@@ -11,11 +11,13 @@ import heapq
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import chain
 
 from briefgen.forking import can_fork, in_two
 from briefgen.models import Document, Window
 from briefgen.summarise.extract import Fact, content_words
+from briefgen.summarise.grounds import Quote, quotes
 
 SAME_TEXT = 0.5  # word overlap above which two sentences say the same thing
 SAME_EVENT = 0.2  # lower overlap that still counts when date and named entities agree
@@ -53,6 +55,11 @@ class Draft:
     @property
     def documents(self) -> list[Document]:
         return list({f.document.key: f.document for f in self.reports}.values())
+
+    @cached_property
+    def quotes(self) -> tuple[Quote, ...]:
+        """Taken by composition, once its reports are final (`events.group_events` adds to a lead's)."""
+        return quotes(self.documents, self.reports)
 
     @property
     def id(self) -> str:
