@@ -30,14 +30,14 @@ def _value(item: Item, name: str, evidence: str) -> str:
 
 
 def evidence_text(item: Item) -> str:
-    quotes = [e.quote for e in item.evidence] + [e.quote for d in item.details for e in d.evidence]
+    """Every sentence the item rests on, each once: syndicated copies give one sentence thousands of times."""
+    quotes = dict.fromkeys([e.quote for e in item.evidence] + [e.quote for d in item.details for e in d.evidence])
     return " ".join(" ".join(quotes).lower().split())
 
 
-def cell(template: str, item: Item) -> str:
-    """A column's template filled from the item's fields, as its evidence states them; separators around
-    missing values are dropped."""
-    evidence = evidence_text(item)
+def cell(template: str, item: Item, evidence: str) -> str:
+    """A column's template filled from the item's fields, as its evidence (`evidence_text`) states them;
+    separators around missing values are dropped."""
     filled = FIELD.sub(lambda m: _value(item, m[1], evidence), template)
     return DANGLING.sub("", filled) or EMPTY
 
@@ -52,7 +52,8 @@ def build_tables(table_ids: list[str], specs: dict[str, TableSpec], sections: tu
             continue
         rows = []
         for item in section.items:
-            cells = tuple(cell(column.value, item) for column in spec.columns)
+            evidence = evidence_text(item)
+            cells = tuple(cell(column.value, item, evidence) for column in spec.columns)
             if all(c == EMPTY for c, column in zip(cells, spec.columns, strict=True) if "{date}" not in column.value):
                 continue  # nothing but a date: the item's sentence says it better
             rows.append(TableRow(cells, item.sources, item.conflict, item.id))
