@@ -240,3 +240,30 @@ def test_a_sentence_naming_the_decision_before_it_joins_that_event_while_plans_s
     assert len(vote) == 1 and "options on UN support" in vote[0].text  # one event: the vote and its resolution
     plans = [i.lead for i in outlook if "leadership" in i.lead or "double the size" in i.lead]
     assert len(plans) == 2, [i.text for i in outlook]
+
+
+def test_a_draft_that_absorbs_another_cites_its_documents_and_keeps_none_of_its_cached_grounds_in_a_pickle(tmp_path):
+    """A draft takes its documents and quotes once (they walk every report); absorbing another draft's reports
+    must take them again, and a pickled draft (the cache's entry) holds its reports, not what was taken."""
+    import pickle
+
+    from conftest import extract_inline
+
+    from briefgen.summarise.merge import Draft
+
+    said = "Kenyan police officers of the MSS patrolled Delmas 32 on 2 September 2025."
+    facts = extract_inline(
+        tmp_path,
+        {
+            "a.md": "---\ntitle: One\ndate: 2025-09-02\n---\n" + said + "\n",
+            "b.md": "---\ntitle: Two\ndate: 2025-09-02\n---\n" + said + "\n",
+        },
+    )
+    first, second = (Draft(f, [f]) for f in sorted(facts, key=lambda f: f.document.key)[:2])
+    assert [d.key for d in first.documents] == ["a.md"] and len(first.quotes) == 1
+
+    first.absorb(second)
+
+    assert [d.key for d in first.documents] == ["a.md", "b.md"]
+    assert [quote.document for quote in first.quotes] == ["a.md", "b.md"]
+    assert set(pickle.loads(pickle.dumps(first)).__dict__) == {"lead", "reports", "background"}

@@ -41,7 +41,7 @@ class Plan:
     rewording: Mapping[str, str] = field(default_factory=dict)  # an editor's texts by id: they fill the budget
 
     @property
-    def documents(self) -> list[Document]:
+    def documents(self) -> tuple[Document, ...]:
         return self.event.documents
 
     @property

@@ -27,7 +27,7 @@ import numpy as np
 from briefgen.models import Document
 from briefgen.summarise.extract import Fact
 from briefgen.summarise.filer import embed
-from briefgen.summarise.grounds import Figures, Quote, figures, quotes
+from briefgen.summarise.grounds import Figures, Quote, figures
 from briefgen.summarise.merge import CANDIDATES, CORROBORATION, EVENT_DAYS, Draft, places_agree
 from briefgen.topic import Kind
 
@@ -59,8 +59,8 @@ class Event:
         return self.lead.id
 
     @cached_property
-    def documents(self) -> list[Document]:
-        return list({d.key: d for part in self.parts for d in part.documents}.values())
+    def documents(self) -> tuple[Document, ...]:
+        return tuple({d.key: d for part in self.parts for d in part.documents}.values())
 
     @cached_property
     def reports(self) -> tuple[Fact, ...]:
@@ -68,7 +68,13 @@ class Event:
 
     @cached_property
     def quotes(self) -> tuple[Quote, ...]:
-        return quotes(self.documents, self.reports)
+        """Each document's sentence, the first over the parts in order: the parts' own, which their details
+        cite too, merged."""
+        first: dict[str, Quote] = {}
+        for part in self.parts:
+            for quote in part.quotes:
+                first.setdefault(quote.document, quote)
+        return tuple(first.values())
 
     @cached_property
     def figures(self) -> Figures:
@@ -175,7 +181,7 @@ def group_events(drafts: list[Draft]) -> list[Event]:
             members.append([])
         lead = members[home][0] if members[home] else None
         if lead is not None and _restates(drafts[n], drafts[lead], float(np.dot(vectors[lead], vectors[n]))):
-            drafts[lead].reports.extend(drafts[n].reports)  # another report of the lead: cited there
+            drafts[lead].absorb(drafts[n])  # another report of the lead: cited there
         else:
             members[home].append(n)
         for key in keys:

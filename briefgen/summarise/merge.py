@@ -52,14 +52,25 @@ class Draft:
     def text(self) -> str:
         return self.lead.text
 
-    @property
-    def documents(self) -> list[Document]:
-        return list({f.document.key: f.document for f in self.reports}.values())
+    # each walks every report, and a draft of a large window has tens of thousands: taken once, and again only
+    # when `absorb` adds reports
+    @cached_property
+    def documents(self) -> tuple[Document, ...]:
+        return tuple({f.document.key: f.document for f in self.reports}.values())
 
     @cached_property
     def quotes(self) -> tuple[Quote, ...]:
-        """Taken by composition, once its reports are final (`events.group_events` adds to a lead's)."""
         return quotes(self.documents, self.reports)
+
+    def absorb(self, other: Draft) -> None:
+        """Another draft's reports as further reports of this one: it says again what this one says."""
+        self.reports.extend(other.reports)
+        for taken in ("documents", "quotes"):
+            self.__dict__.pop(taken, None)
+
+    def __getstate__(self) -> dict[str, object]:
+        """The draft alone: what is taken from its reports is taken again, not kept in the cache."""
+        return {"lead": self.lead, "reports": self.reports, "background": self.background}
 
     @property
     def id(self) -> str:
