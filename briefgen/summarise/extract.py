@@ -39,6 +39,8 @@ from briefgen.summarise.segment import Sentence, split_sentences
 from briefgen.topic import NATION, Kind, Role, TopicFile, Watch
 
 YEAR = re.compile(r"(?:19|20)\d\d")
+# a content word: a whole run of letters and digits, of four or more, or of digits alone ("32", "2025")
+CONTENT_WORD = re.compile(r"(?<![a-z0-9])(?:[a-z0-9]{4,}|[0-9]{1,3})(?![a-z0-9])")
 CONNECTIVE = re.compile(
     r"^(?:meanwhile|additionally|in addition|however|also|furthermore|moreover|separately|elsewhere|"
     r"among others|as a result|at the same time|in the meantime),\s+",
@@ -425,7 +427,8 @@ def anchors(text: str) -> frozenset[str]:
 
 
 def content_words(text: str) -> frozenset[str]:
-    return frozenset(w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 3 or w.isdigit())
+    """Each whole run of letters and digits (lower-cased) of four characters or more, or of digits alone."""
+    return frozenset(CONTENT_WORD.findall(text.lower()))
 
 
 def _shared(words: frozenset[str]) -> frozenset[str]:

@@ -12,7 +12,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import chain
+from itertools import chain, combinations
+from typing import NamedTuple
 
 from briefgen.forking import can_fork, in_two
 from briefgen.models import Document, Window
@@ -132,15 +133,17 @@ def copied_documents(documents: Iterable[Document]) -> frozenset[frozenset[str]]
     """
     words = {d.key: content_words(d.text) for d in documents}
     frequency = Counter(chain.from_iterable(words.values()))  # counted in C: millions of words at scale
-    rarity = _rarity(frequency)
+    rarity = Rarity.of(frequency)
+    shared = Counter(frequency.values())[1]  # the words of one document only, which come first in rarity
     by_word: dict[str, list[str]] = defaultdict(list)
     pairs = set()
     for key, vocabulary in words.items():
         # the rarest words it shares with some other document: a copy shares them with its original
-        rare = heapq.nsmallest(RARE_WORDS, (w for w in vocabulary if frequency[w] > 1), key=rarity.__getitem__)
-        sharing = Counter(k for word in rare for k in set(by_word[word][-CANDIDATES:]))
-        needed = min(2, len(rare))
-        for other in (k for k, n in sharing.items() if n >= needed):
+        rare = rarity.rarest(vocabulary, RARE_WORDS, after=shared)
+        candidates = [set(by_word[word][-CANDIDATES:]) for word in rare]
+        # those sharing two of them, or the only one: sets intersected in C, where counting took a Python loop
+        pairwise = [a & b for a, b in combinations(candidates, 2)] or candidates
+        for other in set().union(*pairwise):
             sizes = sorted((len(vocabulary), len(words[other])))
             if sizes[0] >= COPY * sizes[1] and overlap(vocabulary, words[other]) >= COPY:
                 pairs.add(frozenset((key, other)))
@@ -149,10 +152,22 @@ def copied_documents(documents: Iterable[Document]) -> frozenset[frozenset[str]]
     return frozenset(pairs)
 
 
-def _rarity(frequency: Counter[str]) -> dict[str, int]:
-    """Each word's place from the rarest, ties by the word: a fact's or a document's rarest words are then taken
-    without building a sort key for every word of every one."""
-    return {word: place for place, word in enumerate(sorted(frequency, key=lambda w: (frequency[w], w)))}
+class Rarity(NamedTuple):
+    """The words from the rarest (ties by the word), and each word's place there: a fact's or a document's
+    rarest words are then taken as the smallest places, with no sort key built for each of its words."""
+
+    words: list[str]
+    place: dict[str, int]
+
+    @classmethod
+    def of(cls, frequency: Counter[str]) -> Rarity:
+        ordered = sorted(frequency, key=lambda w: (frequency[w], w))
+        return cls(ordered, {word: place for place, word in enumerate(ordered)})
+
+    def rarest(self, words: Iterable[str], count: int, after: int = 0) -> list[str]:
+        """The `count` rarest of `words`, rarest first, leaving out the `after` rarest of all."""
+        places = map(self.place.__getitem__, words)
+        return [self.words[n] for n in heapq.nsmallest(count, filter(after.__le__, places) if after else places)]
 
 
 def _pinned_alike(a: Fact, b: Fact) -> bool:
@@ -178,7 +193,7 @@ def merge(facts: list[Fact], window: Window) -> list[Draft]:
     side (`forking.in_two`); each draft is then put back where a single pass would have made it, its lead's
     place in the order of strength, so the drafts are the same, in the same order, either way.
     """
-    rarity = _rarity(Counter(chain.from_iterable(fact.words for fact in facts)))
+    rarity = Rarity.of(Counter(chain.from_iterable(fact.words for fact in facts)))
     copies = copied_documents({fact.document.key: fact.document for fact in facts}.values())
     ordered = sorted(facts, key=lambda f: (-f.score, f.document.key, f.position))
     first, second = _halves(Counter(fact.section for fact in ordered))
@@ -205,7 +220,7 @@ def _halves(sizes: Counter[str]) -> tuple[frozenset[str], frozenset[str]]:
 
 
 def _merged_positions(
-    ordered: list[Fact], sections: frozenset[str], rarity: dict[str, int], copies: frozenset[frozenset[str]]
+    ordered: list[Fact], sections: frozenset[str], rarity: Rarity, copies: frozenset[frozenset[str]]
 ) -> list[list[int]]:
     """`merge` for the facts of `sections`: each draft as the positions in `ordered` of its reports, its lead's
     first (positions are what a forked child can send back cheaply)."""
@@ -214,7 +229,7 @@ def _merged_positions(
     for position, fact in enumerate(ordered):
         if fact.section not in sections:
             continue
-        rarest = heapq.nsmallest(RARE_WORDS, fact.words, key=rarity.__getitem__)
+        rarest = rarity.rarest(fact.words, RARE_WORDS)
         keys: list[tuple] = [(fact.section, word) for word in rarest]
         if fact.date is not None:
             keys += [(fact.section, fact.date, term) for term in sorted(fact.key_terms)]
