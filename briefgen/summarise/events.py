@@ -164,7 +164,7 @@ def group_events(drafts: list[Draft]) -> list[Event]:
     for n in order:
         fact = drafts[n].lead
         keys = [(fact.section, fact.document.key)] + [(fact.section, term) for term in sorted(fact.key_terms)]
-        candidates = sorted({e for key in keys for e in index[key][-CANDIDATES:]})[:CANDIDATES]
+        candidates = sorted(set().union(*(index[key][-CANDIDATES:] for key in keys)))[:CANDIDATES]
         home = next(
             (
                 e

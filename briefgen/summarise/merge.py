@@ -235,7 +235,8 @@ def _merged_positions(
             keys += [(fact.section, fact.date, term) for term in sorted(fact.key_terms)]
         # a retelling without its day: found through what it names
         keys += [(fact.section, term) for term in sorted(fact.key_terms)]
-        candidates = sorted({n for key in keys for n in index[key][-CANDIDATES:]}, reverse=True)[:CANDIDATES]
+        # a union in C: a fact has a dozen keys, each with up to CANDIDATES drafts
+        candidates = sorted(set().union(*(index[key][-CANDIDATES:] for key in keys)), reverse=True)[:CANDIDATES]
         home = next((n for n in candidates if any(same_fact(ordered[r], fact, copies) for r in drafts[n][:4])), None)
         if home is None:
             home = len(drafts)
