@@ -134,12 +134,12 @@ def copied_documents(documents: Iterable[Document]) -> frozenset[frozenset[str]]
     words = {d.key: content_words(d.text) for d in documents}
     frequency = Counter(chain.from_iterable(words.values()))  # counted in C: millions of words at scale
     rarity = Rarity.of(frequency)
-    shared = Counter(frequency.values())[1]  # the words of one document only, which come first in rarity
+    alone = Counter(frequency.values())[1]  # how many words only one document has: the rarest of all
     by_word: dict[str, list[str]] = defaultdict(list)
     pairs = set()
     for key, vocabulary in words.items():
         # the rarest words it shares with some other document: a copy shares them with its original
-        rare = rarity.rarest(vocabulary, RARE_WORDS, after=shared)
+        rare = rarity.rarest(vocabulary, RARE_WORDS, after=alone)
         candidates = [set(by_word[word][-CANDIDATES:]) for word in rare]
         # those sharing two of them, or the only one: sets intersected in C, where counting took a Python loop
         pairwise = [a & b for a, b in combinations(candidates, 2)] or candidates
