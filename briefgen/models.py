@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 from functools import cached_property
+from typing import NamedTuple
 
 # (stage, done, total): how far a long read has come, for a page that shows it: ("read", 40, 300)
 Progress = Callable[[str, int, int], None]
@@ -174,8 +175,7 @@ def places_of(fields: Fields) -> tuple[str, ...]:
     return fields.places if isinstance(fields, OperationFields) else ()
 
 
-@dataclass(frozen=True)
-class Evidence:
+class Evidence(NamedTuple):  # a tuple: an edition of a large window cites a million, made afresh by every edit
     """The sentence of one source that a statement rests on: `quote` is its document's text[start:end]."""
 
     source: str
