@@ -391,7 +391,7 @@ def quantities(text: str, skip: list[range]) -> list[dict[str, Any]]:
         if any(match.start("value") in span for span in skip) or TIME_OF_DAY.match(text, match.end("value")):
             continue
         value = match["value"]
-        if re.fullmatch(r"(?:19|20)\d\d", value):
+        if YEAR.fullmatch(value):
             continue  # a year
         words = []
         for word in match["words"].split():

@@ -10,7 +10,7 @@ import hashlib
 import heapq
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cached_property
 from itertools import chain, combinations
 from typing import NamedTuple
@@ -66,12 +66,11 @@ class Draft:
     def absorb(self, other: Draft) -> None:
         """Another draft's reports as further reports of this one: it says again what this one says."""
         self.reports.extend(other.reports)
-        for taken in ("documents", "quotes"):
-            self.__dict__.pop(taken, None)
+        self.__dict__ = self.__getstate__()  # what was taken from the reports is taken again
 
     def __getstate__(self) -> dict[str, object]:
-        """The draft alone: what is taken from its reports is taken again, not kept in the cache."""
-        return {"lead": self.lead, "reports": self.reports, "background": self.background}
+        """The draft's fields alone: what is taken from its reports is taken again, not kept in the cache."""
+        return {each.name: getattr(self, each.name) for each in fields(self)}
 
     @property
     def id(self) -> str:
