@@ -36,6 +36,7 @@ from briefgen.render import render_all
 from briefgen.render.html import environment, load_template
 from briefgen.summarise import Event, compose, group_events, merge
 from briefgen.summarise.extract import Fact, document_digest, extraction_settings
+from briefgen.summarise.merge import Draft, MergeMemory, remerge
 from briefgen.summarise.novelty import mark_new
 from briefgen.summarise.tables import build_tables, items_per_day_chart
 
@@ -280,11 +281,28 @@ def _grouped(
         except Exception:  # an entry this run cannot load is a miss, as any other
             events = None
     if not isinstance(events, list):
-        events = group_events(merge(facts, request.window))
+        events = group_events(_remerged(request, section_ids, facts, cache))
         batch.remember(key, pickled_referencing(events, known))
     batch.save()
     cache.report()
     return events
+
+
+def _remerged(request: BuildRequest, section_ids: list[str], facts: list[Fact], cache: DocumentCache) -> list[Draft]:
+    """The window's facts merged, from what the last merge of this window and settings left: a rerun with a
+    few articles changed decides again only for the facts they reach (`remerge`)."""
+    key = cache_key(
+        "merge memory",
+        str(request.corpus.absolute()),
+        request.window.start.isoformat(),
+        request.window.end.isoformat(),
+        *extraction_settings(request.config.topic, section_ids, request.as_of),
+    )
+    batch = cache.batch("merge memories")
+    drafts, memory = remerge(facts, request.window, batch.lookup(key, MergeMemory))
+    batch.remember(key, memory)
+    batch.save()
+    return drafts
 
 
 def compose_briefings(request: BuildRequest, extracted: Extracted, now: datetime | None = None) -> Composed:

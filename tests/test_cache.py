@@ -91,6 +91,9 @@ def test_a_changed_file_is_read_again_and_the_others_come_from_the_cache(project
     assert hits(cached, "whole files (read and extracted)") == (5, 6)  # the others: taken whole
     assert hits(cached, "files read") == (0, 1)
     assert hits(cached, "documents extracted") == (0, 1)
+    assert hits(cached, "merge memories") == (1, 1)  # the last merge's decisions, kept for the facts out of reach
+    decided_again = re.search(r"merge: (\d+) of (\d+) fact", cached.stderr)
+    assert decided_again and 0 < int(decided_again[1]) < int(decided_again[2])
     assert b"nineteen" in b"".join(outputs(root / "out").values())
     build(config, root / "cold", "--no-cache")
     assert outputs(root / "out") == outputs(root / "cold")

@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import logging
+from bisect import bisect_left
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from functools import cached_property
-from itertools import chain, combinations
+from itertools import chain, combinations, islice
 from typing import NamedTuple
 
 from briefgen.forking import can_fork, in_two
 from briefgen.models import Document, Window
-from briefgen.summarise.extract import Fact, content_words
+from briefgen.summarise.extract import Fact, content_words, document_digest
 from briefgen.summarise.grounds import Quote, quotes
+
+log = logging.getLogger(__name__)
 
 SAME_TEXT = 0.5  # word overlap above which two sentences say the same thing
 SAME_EVENT = 0.2  # lower overlap that still counts when date and named entities agree
@@ -181,30 +185,214 @@ def is_background(fact: Fact, window: Window) -> bool:
     return latest is not None and latest < window.start
 
 
+KEYS_APART = "\x1e"  # between a fact's keys, as a merge's memory keeps them
+
+
+@dataclass(frozen=True)
+class MergeMemory:
+    """What a merge of a window leaves for the next merge of that window: its facts strongest first, each with
+    its keys and the stronger fact it restates, and the copies found. The next merge decides again only for the
+    facts a change can reach, and its drafts are those a merge from nothing would make. Kept as a few flat
+    lists, which a rerun loads in a fraction of the time a record per fact would take."""
+
+    facts: list[str]  # each fact's id (`_identities`)
+    scores: list[float]
+    keys: list[str]  # each fact's keys, joined by KEYS_APART
+    parents: list[int]  # the place in `facts` of the fact each restates; -1 for none
+    documents: dict[str, str]  # each document's digest, by its key
+    copies: frozenset[frozenset[str]]
+    counts: Counter[str]  # how many facts have each word
+
+
+def _strength(fact: Fact) -> tuple:
+    return (-fact.score, fact.document.key, fact.position)
+
+
 def merge(facts: list[Fact], window: Window) -> list[Draft]:
-    """Group reports of the same fact; the strongest report leads.
+    """Group reports of the same fact; the strongest report leads (see `remerge`)."""
+    return remerge(facts, window, None)[0]
 
-    Comparing every pair is quadratic, so a fact is compared only with drafts that share one of its rarest
-    words (two sentences saying the same thing share those) or its date and a named entity; and with at
-    most CANDIDATES of them, the most recent first.
 
-    Facts of different sections never merge, so a large window's sections are merged in two halves side by
-    side (`forking.in_two`); each draft is then put back where a single pass would have made it, its lead's
-    place in the order of strength, so the drafts are the same, in the same order, either way.
+def remerge(facts: list[Fact], window: Window, memory: MergeMemory | None) -> tuple[list[Draft], MergeMemory]:
+    """Group reports of the same fact; the strongest report leads. With the memory of an earlier merge of the
+    window, only the facts a change can reach are decided again; the drafts are the same either way.
+
+    Each fact is filed under keys: its rarest words (two sentences saying the same thing share those), and its
+    named entities, alone and with its date. A fact restates the nearest stronger fact it states the same fact
+    as (`same_fact`), among the CANDIDATES nearest stronger facts of each of its keys, and so joins that fact's
+    draft. Comparing every pair is quadratic; this compares at most CANDIDATES. A fact's draft depends only on
+    its stronger neighbours under its keys, so a changed article reaches only the CANDIDATES facts after each
+    of its facts in each of their keys.
+
+    Facts of different sections never merge, so many facts are decided in two halves of the sections side by
+    side (`forking.in_two`).
     """
-    rarity = Rarity.of(Counter(chain.from_iterable(fact.words for fact in facts)))
-    copies = copied_documents({fact.document.key: fact.document for fact in facts}.values())
-    ordered = sorted(facts, key=lambda f: (-f.score, f.document.key, f.position))
-    first, second = _halves(Counter(fact.section for fact in ordered))
+    counts = Counter(chain.from_iterable(fact.words for fact in facts))
+    by_key = {fact.document.key: fact.document for fact in facts}
+    copies = copied_documents(by_key.values())
+    ordered = sorted(facts, key=_strength)
+    documents = {key: document_digest(document) for key, document in by_key.items()}
+    ids = _identities(ordered, documents, memory)
+    keys = _all_keys(ordered, ids, counts, memory)
+    joined = [KEYS_APART.join(each) for each in keys]
+    listed: dict[str, list[int]] = defaultdict(list)  # each key's facts, strongest first
+    for position, its_keys in enumerate(keys):
+        for key in its_keys:
+            listed[key].append(position)
+    parents = [-1] * len(ordered)
+    undecided: Sequence[int] = range(len(ordered))
+    if memory is not None:
+        reached = _reached(memory, ordered, ids, joined, listed, copies)
+        position_of = {fact: position for position, fact in enumerate(ids)}
+        place_of = {fact: place for place, fact in enumerate(memory.facts)}
+        for position, fact in enumerate(ids):
+            if position not in reached and (parent := memory.parents[place_of[fact]]) >= 0:
+                parents[position] = position_of[memory.facts[parent]]
+        undecided = sorted(reached)
+        log.info("merge: %d of %d fact(s) within reach of a change, decided again", len(undecided), len(ids))
+    first, second = _halves(Counter(ordered[n].section for n in undecided))
 
-    def merged(sections: frozenset[str]) -> list[list[int]]:
-        return _merged_positions(ordered, sections, rarity, copies)
+    def decided(sections: frozenset[str]) -> list[tuple[int, int]]:
+        return [(n, _restated(n, ordered, keys, listed, copies)) for n in undecided if ordered[n].section in sections]
 
-    mine, theirs = in_two(merged, first, second, fork=len(facts) >= FORK_FACTS and can_fork())
-    return [
-        Draft(ordered[lead], [ordered[n] for n in (lead, *others)], is_background(ordered[lead], window))
-        for lead, *others in sorted(mine + theirs)
+    mine, theirs = in_two(decided, first, second, fork=len(undecided) >= FORK_FACTS and can_fork())
+    for position, parent in mine + theirs:
+        parents[position] = parent
+    lead_of = list(range(len(ordered)))
+    drafted: dict[int, list[int]] = defaultdict(list)
+    for position, parent in enumerate(parents):
+        if parent >= 0:
+            lead_of[position] = lead_of[parent]  # stronger, so already led
+        drafted[lead_of[position]].append(position)
+    drafts = [
+        Draft(ordered[lead], [ordered[n] for n in reports], is_background(ordered[lead], window))
+        for lead, reports in drafted.items()
     ]
+    return drafts, MergeMemory(ids, [fact.score for fact in ordered], joined, parents, documents, copies, counts)
+
+
+def _identities(ordered: list[Fact], documents: dict[str, str], memory: MergeMemory | None) -> list[str]:
+    """Each fact's id: its document's key, its place there, and a digest of all that merging reads of it. The
+    same from one run to the next for a sentence an edit of its article left as it was; a document whose digest
+    is the one the memory holds has the same facts, so only changed documents' facts are digested."""
+    kept = {}
+    if memory is not None:
+        for fact in memory.facts:
+            document, position, _ = fact.split("\0")
+            if documents.get(document) == memory.documents[document]:
+                kept[(document, int(position))] = fact
+    return [kept.get((fact.document.key, fact.position)) or _identity(fact) for fact in ordered]
+
+
+def _identity(fact: Fact) -> str:
+    read = [fact.section, fact.text, str(fact.date), str(fact.date_stated), repr(fact.score)]
+    for terms in (fact.key_terms, fact.anchors, fact.places, fact.words):
+        read += ["", *sorted(terms)]
+    digest = hashlib.sha256("\0".join(read).encode()).hexdigest()[:16]
+    return f"{fact.document.key}\0{fact.position}\0{digest}"
+
+
+def _all_keys(
+    ordered: list[Fact], ids: list[str], counts: Counter[str], memory: MergeMemory | None
+) -> list[tuple[str, ...]]:
+    """Each fact's keys (`_keys`). A fact the memory holds keeps the keys it had unless it has a word whose count
+    changed: the other words keep their order of rarity, whatever words came or went."""
+    rarity = Rarity.of(counts)
+    if memory is None:
+        return [_keys(fact, rarity) for fact in ordered]
+    changed = {word for word in counts.keys() | memory.counts.keys() if counts[word] != memory.counts[word]}
+    kept = dict(zip(memory.facts, memory.keys, strict=True))
+    return [
+        tuple(_split(kept[fact_id])) if fact_id in kept and fact.words.isdisjoint(changed) else _keys(fact, rarity)
+        for fact, fact_id in zip(ordered, ids, strict=True)
+    ]
+
+
+def _keys(fact: Fact, rarity: Rarity) -> tuple[str, ...]:
+    """Its section with each of its rarest words, each entity it names, and each with its date."""
+    terms = sorted(fact.key_terms)
+    keys = [f"{fact.section}\x1f{word}" for word in rarity.rarest(fact.words, RARE_WORDS)]
+    if fact.date is not None:
+        keys += [f"{fact.section}\x1f{fact.date.isoformat()}\x1f{term}" for term in terms]
+    # a retelling without its day: found through what it names
+    keys += [f"{fact.section}\x1f{term}" for term in terms]
+    return tuple(dict.fromkeys(keys))  # a rare word may be an entity too: a fact is in each key's list once
+
+
+def _restated(
+    position: int,
+    ordered: list[Fact],
+    keys: list[tuple[str, ...]],
+    listed: dict[str, list[int]],
+    copies: frozenset[frozenset[str]],
+) -> int:
+    """The nearest stronger fact that `ordered[position]` states again, among the CANDIDATES nearest of the
+    CANDIDATES nearest stronger facts of each of its keys; -1 when it states something new."""
+    fact = ordered[position]
+    nearby: set[int] = set()
+    for key in keys[position]:
+        facts = listed[key]
+        place = bisect_left(facts, position)
+        nearby.update(facts[max(0, place - CANDIDATES) : place])
+    candidates = sorted(nearby, reverse=True)[:CANDIDATES]
+    return next((n for n in candidates if same_fact(ordered[n], fact, copies)), -1)
+
+
+def _reached(
+    memory: MergeMemory,
+    ordered: list[Fact],
+    ids: list[str],
+    joined: list[str],
+    listed: dict[str, list[int]],
+    copies: frozenset[frozenset[str]],
+) -> set[int]:
+    """The facts whose decision a change since `memory` can alter: the new ones and those whose keys moved; in
+    each key one of those entered, the CANDIDATES after it; in each key a fact left (gone, or its keys moved),
+    the CANDIDATES after where it was that were there before; and the facts of documents that became, or
+    stopped being, copies of another."""
+    reached: set[int] = set()
+    entered: dict[str, list[int]] = defaultdict(list)
+    left: dict[str, list[tuple]] = defaultdict(list)
+    place_of = {fact: place for place, fact in enumerate(memory.facts)}
+
+    def leaving(place: int, keys: Iterable[str]) -> None:
+        document, position, _ = memory.facts[place].split("\0")
+        for key in keys:
+            left[key].append((-memory.scores[place], document, int(position)))
+
+    for position, fact in enumerate(ids):
+        place = place_of.pop(fact, None)
+        if place is not None and memory.keys[place] == joined[position]:
+            continue
+        reached.add(position)
+        new = set(_split(joined[position]))
+        old = set(_split(memory.keys[place])) if place is not None else set()
+        for key in new - old:
+            entered[key].append(position)
+        if place is not None:
+            leaving(place, old - new)
+    for place in place_of.values():  # gone
+        leaving(place, _split(memory.keys[place]))
+    for key, positions in entered.items():
+        facts = listed[key]
+        for position in positions:
+            place = bisect_left(facts, position)
+            reached.update(facts[place + 1 : place + 1 + CANDIDATES])
+    strength = [_strength(fact) for fact in ordered]
+    for key, strengths in left.items():
+        facts = listed.get(key, [])
+        for gone in strengths:
+            # a fact's nearest stronger ones are all still there unless one of them is new (reached already)
+            place = bisect_left(facts, gone, key=strength.__getitem__)
+            reached.update(islice((n for n in facts[place:] if n not in reached), CANDIDATES))
+    documents = {key for pair in copies.symmetric_difference(memory.copies) for key in pair}
+    if documents:
+        reached.update(n for n, fact in enumerate(ordered) if fact.document.key in documents)
+    return reached
+
+
+def _split(joined: str) -> list[str]:
+    return joined.split(KEYS_APART) if joined else []
 
 
 def _halves(sizes: Counter[str]) -> tuple[frozenset[str], frozenset[str]]:
@@ -216,36 +404,6 @@ def _halves(sizes: Counter[str]) -> tuple[frozenset[str], frozenset[str]]:
         halves[lighter].append(section)
         weights[lighter] += size
     return frozenset(halves[0]), frozenset(halves[1])
-
-
-def _merged_positions(
-    ordered: list[Fact], sections: frozenset[str], rarity: Rarity, copies: frozenset[frozenset[str]]
-) -> list[list[int]]:
-    """`merge` for the facts of `sections`: each draft as the positions in `ordered` of its reports, its lead's
-    first (positions are what a forked child can send back cheaply)."""
-    drafts: list[list[int]] = []
-    index: dict[tuple, list[int]] = defaultdict(list)
-    for position, fact in enumerate(ordered):
-        if fact.section not in sections:
-            continue
-        rarest = rarity.rarest(fact.words, RARE_WORDS)
-        keys: list[tuple] = [(fact.section, word) for word in rarest]
-        if fact.date is not None:
-            keys += [(fact.section, fact.date, term) for term in sorted(fact.key_terms)]
-        # a retelling without its day: found through what it names
-        keys += [(fact.section, term) for term in sorted(fact.key_terms)]
-        # a union in C: a fact has a dozen keys, each with up to CANDIDATES drafts
-        candidates = sorted(set().union(*(index[key][-CANDIDATES:] for key in keys)), reverse=True)[:CANDIDATES]
-        home = next((n for n in candidates if any(same_fact(ordered[r], fact, copies) for r in drafts[n][:4])), None)
-        if home is None:
-            home = len(drafts)
-            drafts.append([position])
-        else:
-            drafts[home].append(position)
-        for key in keys:
-            if not index[key] or index[key][-1] != home:
-                index[key].append(home)
-    return drafts
 
 
 def item_id(section: str, text: str) -> str:
