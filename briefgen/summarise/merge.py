@@ -285,10 +285,10 @@ def _identities(ordered: list[Fact], documents: dict[str, str], memory: MergeMem
 
 
 def _identity(fact: Fact) -> str:
+    # its words and anchors are its text's; what else merging reads may come from the article around it
     read = [fact.section, fact.text, str(fact.date), str(fact.date_stated), repr(fact.score)]
-    for terms in (fact.key_terms, fact.anchors, fact.places, fact.words):
-        read += ["", *sorted(terms)]
-    digest = hashlib.sha256("\0".join(read).encode()).hexdigest()[:16]
+    read += [*sorted(fact.key_terms), "", *sorted(fact.places)]
+    digest = hashlib.blake2b("\0".join(read).encode(), digest_size=8).hexdigest()
     return f"{fact.document.key}\0{fact.position}\0{digest}"
 
 
@@ -378,7 +378,7 @@ def _reached(
         for position in positions:
             place = bisect_left(facts, position)
             reached.update(facts[place + 1 : place + 1 + CANDIDATES])
-    strength = [_strength(fact) for fact in ordered]
+    strength = [_strength(fact) for fact in ordered] if left else []
     for key, strengths in left.items():
         facts = listed.get(key, [])
         for gone in strengths:
