@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from functools import cached_property
-from itertools import chain, combinations, islice
+from itertools import chain, combinations, groupby, islice
 from typing import NamedTuple
 
 from briefgen.forking import can_fork, in_two
@@ -329,13 +329,14 @@ def _restated(
     """The nearest stronger fact that `ordered[position]` states again, among the CANDIDATES nearest of the
     CANDIDATES nearest stronger facts of each of its keys; -1 when it states something new."""
     fact = ordered[position]
-    nearby: set[int] = set()
+    windows = []
     for key in keys[position]:
         facts = listed[key]
         place = bisect_left(facts, position)
-        nearby.update(facts[max(0, place - CANDIDATES) : place])
-    candidates = sorted(nearby, reverse=True)[:CANDIDATES]
-    return next((n for n in candidates if same_fact(ordered[n], fact, copies)), -1)
+        windows.append(reversed(facts[max(0, place - CANDIDATES) : place]))
+    # nearest first, each once, taken only as far as the first it restates: most facts restate their nearest
+    nearest = (n for n, _ in groupby(heapq.merge(*windows, reverse=True)))
+    return next((n for n in islice(nearest, CANDIDATES) if same_fact(ordered[n], fact, copies)), -1)
 
 
 def _reached(
