@@ -155,16 +155,24 @@ def copied_documents(documents: Iterable[Document]) -> frozenset[frozenset[str]]
     return frozenset(pairs)
 
 
+def scarcity(frequency: int) -> int:
+    """How rare a word with this count is, by powers of two: an article or two more or less leaves almost every
+    word as rare as it was, so a rerun takes again only the rarest words of facts with a word that crossed a
+    power of two."""
+    return frequency.bit_length()
+
+
 class Rarity(NamedTuple):
-    """The words from the rarest (ties by the word), and each word's place there: a fact's or a document's
-    rarest words are then taken as the smallest places, with no sort key built for each of its words."""
+    """The words from the rarest (by `scarcity`, ties by the word), and each word's place there: a fact's or a
+    document's rarest words are then taken as the smallest places, with no sort key built for each of its
+    words."""
 
     words: list[str]
     place: dict[str, int]
 
     @classmethod
     def of(cls, frequency: Counter[str]) -> Rarity:
-        ordered = sorted(frequency, key=lambda w: (frequency[w], w))
+        ordered = sorted(frequency, key=lambda w: (scarcity(frequency[w]), w))
         return cls(ordered, {word: place for place, word in enumerate(ordered)})
 
     def rarest(self, words: Iterable[str], count: int, after: int = 0) -> list[str]:
@@ -295,12 +303,14 @@ def _identity(fact: Fact) -> str:
 def _all_keys(
     ordered: list[Fact], ids: list[str], counts: Counter[str], memory: MergeMemory | None
 ) -> list[tuple[str, ...]]:
-    """Each fact's keys (`_keys`). A fact the memory holds keeps the keys it had unless it has a word whose count
-    changed: the other words keep their order of rarity, whatever words came or went."""
+    """Each fact's keys (`_keys`). A fact the memory holds keeps the keys it had unless it has a word whose
+    scarcity changed: the other words keep their order of rarity, whatever words came or went."""
     rarity = Rarity.of(counts)
     if memory is None:
         return [_keys(fact, rarity) for fact in ordered]
-    changed = {word for word in counts.keys() | memory.counts.keys() if counts[word] != memory.counts[word]}
+    changed = {
+        word for word in counts.keys() | memory.counts.keys() if scarcity(counts[word]) != scarcity(memory.counts[word])
+    }
     kept = dict(zip(memory.facts, memory.keys, strict=True))
     return [
         tuple(_split(kept[fact_id])) if fact_id in kept and fact.words.isdisjoint(changed) else _keys(fact, rarity)
