@@ -382,7 +382,7 @@ def test_a_syndicated_copy_published_days_later_is_one_item_citing_both(tmp_path
         "repost.jsonl": json.dumps({"title": "Council approves", "published": "2025-09-01", "text": copy}) + "\n",
     }
     loaded, documents = read_inline_corpus(tmp_path, files)
-    assert copied_documents(documents) == {frozenset({"wire.jsonl#0", "repost.jsonl#0"})}
+    assert copied_documents(documents).pairs == {frozenset({"wire.jsonl#0", "repost.jsonl#0"})}
     sections, _, _, _ = compose_inline(tmp_path / "again", files, "analyst")
     cited = [item.sources for section in sections for item in section.items if "2,500" in item.text]
     assert len(cited) == 1 and len(cited[0]) == 2

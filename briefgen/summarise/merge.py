@@ -9,17 +9,17 @@ from __future__ import annotations
 import hashlib
 import heapq
 import logging
-from bisect import bisect_left
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from functools import cached_property
-from itertools import chain, combinations, groupby, islice
-from typing import NamedTuple
+from itertools import chain, combinations, islice
+from typing import NamedTuple, Protocol
 
 from briefgen.forking import can_fork, in_two
 from briefgen.models import Document, Window
 from briefgen.summarise.extract import Fact, content_words, document_digest
+from briefgen.summarise.filing import Filing, before, listed, nearest, reached, unjoined
 from briefgen.summarise.grounds import Quote, quotes
 
 log = logging.getLogger(__name__)
@@ -128,31 +128,65 @@ def places_agree(a: Fact, b: Fact) -> bool:
     return not (a.places and b.places) or not a.places.isdisjoint(b.places)
 
 
-def copied_documents(documents: Iterable[Document]) -> frozenset[frozenset[str]]:
-    """Pairs of documents (by key) that are copies of one another: most of their words are the same.
+@dataclass(frozen=True)
+class Copies:
+    """Documents that are copies of one another (most of their words the same), as found: the documents (by key)
+    filed under their rarest words that another document has too, the earlier ones each is a copy of, and how
+    many documents have each word. The next run, given these, compares again only the documents a change
+    can reach."""
 
-    Only documents sharing two of their rarest words are compared, at most CANDIDATES per word and only when
-    their sizes allow the overlap, so this is not all pairs.
-    """
-    words = {d.key: content_words(d.text) for d in documents}
-    frequency = Counter(chain.from_iterable(words.values()))  # counted in C: millions of words at scale
-    rarity = Rarity.of(frequency)
-    alone = Counter(frequency.values())[1]  # how many words only one document has: the rarest of all
-    by_word: dict[str, list[str]] = defaultdict(list)
-    pairs = set()
-    for key, vocabulary in words.items():
-        # the rarest words it shares with some other document: a copy shares them with its original
-        rare = rarity.rarest(vocabulary, RARE_WORDS, after=alone)
-        candidates = [set(by_word[word][-CANDIDATES:]) for word in rare]
+    filing: Filing
+    found: list[tuple[str, ...]]
+    counts: Counter[str]
+
+    @property
+    def pairs(self) -> frozenset[frozenset[str]]:
+        return frozenset(
+            frozenset((key, other))
+            for (key, _), others in zip(map(_of_document, self.filing.ids), self.found, strict=True)
+            for other in others
+        )
+
+
+def copied_documents(
+    documents: Iterable[Document], last: Copies | None = None, digests: Mapping[str, str] | None = None
+) -> Copies:
+    """Which documents are copies of one another. Each is compared only with the CANDIDATES documents before it
+    (by key) under each of its RARE_WORDS rarest words that another document has too (a copy shares them with
+    its original), when it shares two of them or has only one, and only when their sizes allow the overlap, so
+    this is not all pairs. `digests` (each document's, by its key) are taken when not given."""
+    ordered = sorted(documents, key=lambda document: document.key)
+    digests = digests or {document.key: document_digest(document) for document in ordered}
+    words = [content_words(document.text) for document in ordered]
+    counts = Counter(chain.from_iterable(words))  # counted in C: millions of words at scale
+    rarity = Rarity.of(counts)
+    alone = Counter(map(scarcity, counts.values()))[1]  # the words only one document has: the rarest of all
+    ids = [f"{document.key}\0{digests[document.key]}" for document in ordered]
+    keys = _kept_keys(ids, words, lambda n: tuple(rarity.rarest(words[n], RARE_WORDS, after=alone)), counts, last)
+    filing = Filing.of(ids, [(document.key,) for document in ordered], keys)
+    filed = listed(keys)
+    again = reached(last.filing, filing, filed, CANDIDATES) if last else range(len(ordered))
+    kept = dict(zip(last.filing.ids, last.found, strict=True)) if last else {}
+    found = []
+    for n, vocabulary in enumerate(words):
+        if n not in again:
+            found.append(kept[ids[n]])
+            continue
+        candidates = [set(before(filed[word], n, CANDIDATES)) for word in keys[n]]
         # those sharing two of them, or the only one: sets intersected in C, where counting took a Python loop
         pairwise = [a & b for a, b in combinations(candidates, 2)] or candidates
-        for other in set().union(*pairwise):
+        copied = []
+        for other in sorted(set().union(*pairwise)):
             sizes = sorted((len(vocabulary), len(words[other])))
             if sizes[0] >= COPY * sizes[1] and overlap(vocabulary, words[other]) >= COPY:
-                pairs.add(frozenset((key, other)))
-        for word in rare:
-            by_word[word].append(key)
-    return frozenset(pairs)
+                copied.append(ordered[other].key)
+        found.append(tuple(copied))
+    return Copies(filing, found, counts)
+
+
+def _of_document(document_id: str) -> tuple[str, str]:
+    key, digest = document_id.split("\0")
+    return key, digest
 
 
 def scarcity(frequency: int) -> int:
@@ -193,23 +227,27 @@ def is_background(fact: Fact, window: Window) -> bool:
     return latest is not None and latest < window.start
 
 
-KEYS_APART = "\x1e"  # between a fact's keys, as a merge's memory keeps them
+class Counted(Protocol):
+    """A filing of items under their rarest words among others, and how many items had each word."""
+
+    @property
+    def filing(self) -> Filing: ...
+
+    @property
+    def counts(self) -> Counter[str]: ...
 
 
 @dataclass(frozen=True)
 class MergeMemory:
-    """What a merge of a window leaves for the next merge of that window: its facts strongest first, each with
-    its keys and the stronger fact it restates, and the copies found. The next merge decides again only for the
-    facts a change can reach, and its drafts are those a merge from nothing would make. Kept as a few flat
-    lists, which a rerun loads in a fraction of the time a record per fact would take."""
+    """What a merge of a window leaves for the next merge of that window: its facts strongest first, filed under
+    their keys, each with the stronger fact it restates, and the copies found. The next merge decides again only
+    for the facts a change can reach, and its drafts are those a merge from nothing would make."""
 
-    facts: list[str]  # each fact's id (`_identities`)
-    scores: list[float]
-    keys: list[str]  # each fact's keys, joined by KEYS_APART
-    parents: list[int]  # the place in `facts` of the fact each restates; -1 for none
-    documents: dict[str, str]  # each document's digest, by its key
-    copies: frozenset[frozenset[str]]
+    filing: Filing  # the facts, by id (`_identities`), in order of strength
     counts: Counter[str]  # how many facts have each word
+    parents: list[int]  # the place in `filing` of the fact each restates; -1 for none
+    documents: dict[str, str]  # each document's digest, by its key
+    copies: Copies
 
 
 def _strength(fact: Fact) -> tuple:
@@ -225,43 +263,45 @@ def remerge(facts: list[Fact], window: Window, memory: MergeMemory | None) -> tu
     """Group reports of the same fact; the strongest report leads. With the memory of an earlier merge of the
     window, only the facts a change can reach are decided again; the drafts are the same either way.
 
-    Each fact is filed under keys: its rarest words (two sentences saying the same thing share those), and its
-    named entities, alone and with its date. A fact restates the nearest stronger fact it states the same fact
-    as (`same_fact`), among the CANDIDATES nearest stronger facts of each of its keys, and so joins that fact's
-    draft. Comparing every pair is quadratic; this compares at most CANDIDATES. A fact's draft depends only on
-    its stronger neighbours under its keys, so a changed article reaches only the CANDIDATES facts after each
-    of its facts in each of their keys.
+    Each fact is filed (`filing`) under keys: its rarest words (two sentences saying the same thing share those),
+    and its named entities, alone and with its date. A fact restates the nearest stronger fact it states the same
+    fact as (`same_fact`), among the CANDIDATES nearest stronger facts of each of its keys (the CANDIDATES
+    nearest of those), and so joins that fact's draft. Comparing every pair is quadratic; this compares at most
+    CANDIDATES, and a changed article reaches only the CANDIDATES facts after each of its facts in each key.
 
     Facts of different sections never merge, so many facts are decided in two halves of the sections side by
     side (`forking.in_two`).
     """
-    counts = Counter(chain.from_iterable(fact.words for fact in facts))
     by_key = {fact.document.key: fact.document for fact in facts}
-    copies = copied_documents(by_key.values())
-    ordered = sorted(facts, key=_strength)
     documents = {key: document_digest(document) for key, document in by_key.items()}
+    copies = copied_documents(by_key.values(), memory.copies if memory else None, documents)
+    pairs = copies.pairs
+    strengths = sorted((_strength(fact), fact) for fact in facts)  # a fact's strength is its place: no two equal
+    ordered = [fact for _, fact in strengths]
     ids = _identities(ordered, documents, memory)
-    keys = _all_keys(ordered, ids, counts, memory)
-    joined = [KEYS_APART.join(each) for each in keys]
-    listed: dict[str, list[int]] = defaultdict(list)  # each key's facts, strongest first
-    for position, its_keys in enumerate(keys):
-        for key in its_keys:
-            listed[key].append(position)
+    counts = Counter(chain.from_iterable(fact.words for fact in facts))
+    rarity = Rarity.of(counts)
+    words = [fact.words for fact in ordered]
+    keys = _kept_keys(ids, words, lambda n: _keys(ordered[n], rarity), counts, memory)
+    filing = Filing.of(ids, [strength for strength, _ in strengths], keys)
+    filed = listed(keys)
     parents = [-1] * len(ordered)
     undecided: Sequence[int] = range(len(ordered))
     if memory is not None:
-        reached = _reached(memory, ordered, ids, joined, listed, copies)
+        again = reached(memory.filing, filing, filed, CANDIDATES)
+        moved = {key for pair in pairs.symmetric_difference(memory.copies.pairs) for key in pair}
+        again.update(n for n, fact in enumerate(ordered) if fact.document.key in moved)  # copies, or no longer
         position_of = {fact: position for position, fact in enumerate(ids)}
-        place_of = {fact: place for place, fact in enumerate(memory.facts)}
+        place_of = {fact: place for place, fact in enumerate(memory.filing.ids)}
         for position, fact in enumerate(ids):
-            if position not in reached and (parent := memory.parents[place_of[fact]]) >= 0:
-                parents[position] = position_of[memory.facts[parent]]
-        undecided = sorted(reached)
+            if position not in again and (parent := memory.parents[place_of[fact]]) >= 0:
+                parents[position] = position_of[memory.filing.ids[parent]]
+        undecided = sorted(again)
         log.info("merge: %d of %d fact(s) within reach of a change, decided again", len(undecided), len(ids))
     first, second = _halves(Counter(ordered[n].section for n in undecided))
 
     def decided(sections: frozenset[str]) -> list[tuple[int, int]]:
-        return [(n, _restated(n, ordered, keys, listed, copies)) for n in undecided if ordered[n].section in sections]
+        return [(n, _restated(n, ordered, keys, filed, pairs)) for n in undecided if ordered[n].section in sections]
 
     mine, theirs = in_two(decided, first, second, fork=len(undecided) >= FORK_FACTS and can_fork())
     for position, parent in mine + theirs:
@@ -276,7 +316,7 @@ def remerge(facts: list[Fact], window: Window, memory: MergeMemory | None) -> tu
         Draft(ordered[lead], [ordered[n] for n in reports], is_background(ordered[lead], window))
         for lead, reports in drafted.items()
     ]
-    return drafts, MergeMemory(ids, [fact.score for fact in ordered], joined, parents, documents, copies, counts)
+    return drafts, MergeMemory(filing, counts, parents, documents, copies)
 
 
 def _identities(ordered: list[Fact], documents: dict[str, str], memory: MergeMemory | None) -> list[str]:
@@ -285,7 +325,7 @@ def _identities(ordered: list[Fact], documents: dict[str, str], memory: MergeMem
     is the one the memory holds has the same facts, so only changed documents' facts are digested."""
     kept = {}
     if memory is not None:
-        for fact in memory.facts:
+        for fact in memory.filing.ids:
             document, position, _ = fact.split("\0")
             if documents.get(document) == memory.documents[document]:
                 kept[(document, int(position))] = fact
@@ -300,21 +340,24 @@ def _identity(fact: Fact) -> str:
     return f"{fact.document.key}\0{fact.position}\0{digest}"
 
 
-def _all_keys(
-    ordered: list[Fact], ids: list[str], counts: Counter[str], memory: MergeMemory | None
+def _kept_keys(
+    ids: list[str],
+    words: Sequence[frozenset[str]],
+    keys_of: Callable[[int], tuple[str, ...]],
+    counts: Counter[str],
+    last: Counted | None,
 ) -> list[tuple[str, ...]]:
-    """Each fact's keys (`_keys`). A fact the memory holds keeps the keys it had unless it has a word whose
-    scarcity changed: the other words keep their order of rarity, whatever words came or went."""
-    rarity = Rarity.of(counts)
-    if memory is None:
-        return [_keys(fact, rarity) for fact in ordered]
+    """Each item's keys, `keys_of` its place. An item the last filing holds keeps the keys it had unless it has
+    a word whose scarcity changed: the other words keep their order of rarity, whatever words came or went."""
+    if last is None:
+        return [keys_of(n) for n in range(len(ids))]
     changed = {
-        word for word in counts.keys() | memory.counts.keys() if scarcity(counts[word]) != scarcity(memory.counts[word])
+        word for word in counts.keys() | last.counts.keys() if scarcity(counts[word]) != scarcity(last.counts[word])
     }
-    kept = dict(zip(memory.facts, memory.keys, strict=True))
+    kept = dict(zip(last.filing.ids, last.filing.keys, strict=True))
     return [
-        tuple(_split(kept[fact_id])) if fact_id in kept and fact.words.isdisjoint(changed) else _keys(fact, rarity)
-        for fact, fact_id in zip(ordered, ids, strict=True)
+        unjoined(kept[item]) if item in kept and words[n].isdisjoint(changed) else keys_of(n)
+        for n, item in enumerate(ids)
     ]
 
 
@@ -333,77 +376,15 @@ def _restated(
     position: int,
     ordered: list[Fact],
     keys: list[tuple[str, ...]],
-    listed: dict[str, list[int]],
+    filed: dict[str, list[int]],
     copies: frozenset[frozenset[str]],
 ) -> int:
     """The nearest stronger fact that `ordered[position]` states again, among the CANDIDATES nearest of the
-    CANDIDATES nearest stronger facts of each of its keys; -1 when it states something new."""
+    CANDIDATES nearest stronger facts of each of its keys; -1 when it states something new. Taken nearest first,
+    only as far as the first it restates: most facts restate their nearest."""
     fact = ordered[position]
-    windows = []
-    for key in keys[position]:
-        facts = listed[key]
-        place = bisect_left(facts, position)
-        windows.append(reversed(facts[max(0, place - CANDIDATES) : place]))
-    # nearest first, each once, taken only as far as the first it restates: most facts restate their nearest
-    nearest = (n for n, _ in groupby(heapq.merge(*windows, reverse=True)))
-    return next((n for n in islice(nearest, CANDIDATES) if same_fact(ordered[n], fact, copies)), -1)
-
-
-def _reached(
-    memory: MergeMemory,
-    ordered: list[Fact],
-    ids: list[str],
-    joined: list[str],
-    listed: dict[str, list[int]],
-    copies: frozenset[frozenset[str]],
-) -> set[int]:
-    """The facts whose decision a change since `memory` can alter: the new ones and those whose keys moved; in
-    each key one of those entered, the CANDIDATES after it; in each key a fact left (gone, or its keys moved),
-    the CANDIDATES after where it was that were there before; and the facts of documents that became, or
-    stopped being, copies of another."""
-    reached: set[int] = set()
-    entered: dict[str, list[int]] = defaultdict(list)
-    left: dict[str, list[tuple]] = defaultdict(list)
-    place_of = {fact: place for place, fact in enumerate(memory.facts)}
-
-    def leaving(place: int, keys: Iterable[str]) -> None:
-        document, position, _ = memory.facts[place].split("\0")
-        for key in keys:
-            left[key].append((-memory.scores[place], document, int(position)))
-
-    for position, fact in enumerate(ids):
-        place = place_of.pop(fact, None)
-        if place is not None and memory.keys[place] == joined[position]:
-            continue
-        reached.add(position)
-        new = set(_split(joined[position]))
-        old = set(_split(memory.keys[place])) if place is not None else set()
-        for key in new - old:
-            entered[key].append(position)
-        if place is not None:
-            leaving(place, old - new)
-    for place in place_of.values():  # gone
-        leaving(place, _split(memory.keys[place]))
-    for key, positions in entered.items():
-        facts = listed[key]
-        for position in positions:
-            place = bisect_left(facts, position)
-            reached.update(facts[place + 1 : place + 1 + CANDIDATES])
-    strength = [_strength(fact) for fact in ordered] if left else []
-    for key, strengths in left.items():
-        facts = listed.get(key, [])
-        for gone in strengths:
-            # a fact's nearest stronger ones are all still there unless one of them is new (reached already)
-            place = bisect_left(facts, gone, key=strength.__getitem__)
-            reached.update(islice((n for n in facts[place:] if n not in reached), CANDIDATES))
-    documents = {key for pair in copies.symmetric_difference(memory.copies) for key in pair}
-    if documents:
-        reached.update(n for n, fact in enumerate(ordered) if fact.document.key in documents)
-    return reached
-
-
-def _split(joined: str) -> list[str]:
-    return joined.split(KEYS_APART) if joined else []
+    candidates = islice(nearest(keys[position], filed, position, CANDIDATES), CANDIDATES)
+    return next((n for n in candidates if same_fact(ordered[n], fact, copies)), -1)
 
 
 def _halves(sizes: Counter[str]) -> tuple[frozenset[str], frozenset[str]]:
