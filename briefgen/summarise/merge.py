@@ -143,7 +143,7 @@ class Copies:
     def pairs(self) -> frozenset[frozenset[str]]:
         return frozenset(
             frozenset((key, other))
-            for (key, _), others in zip(map(_of_document, self.filing.ids), self.found, strict=True)
+            for (key,), others in zip(self.filing.orders, self.found, strict=True)
             for other in others
         )
 
@@ -182,11 +182,6 @@ def copied_documents(
                 copied.append(ordered[other].key)
         found.append(tuple(copied))
     return Copies(filing, found, counts)
-
-
-def _of_document(document_id: str) -> tuple[str, str]:
-    key, digest = document_id.split("\0")
-    return key, digest
 
 
 def scarcity(frequency: int) -> int:
