@@ -15,29 +15,16 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
-KEYS_APART = "\x1e"  # between an item's keys, as a filing keeps them
-
 
 @dataclass(frozen=True)
 class Filing:
     """What a rerun needs of a filing: each item's id (the same for the same item from one run to the next), its
     place in the order, and its keys, in order. Flat lists, which a rerun loads in a fraction of the time one
-    record per item would take."""
+    record per item would take; the keys are shared strings (`sys.intern`), each kept once in a pickle."""
 
     ids: list[str]
     orders: list[tuple]
-    keys: list[str]  # each item's keys, joined by KEYS_APART
-
-    @classmethod
-    def of(cls, ids: list[str], orders: list[tuple], keys: Sequence[tuple[str, ...]]) -> Filing:
-        return cls(ids, orders, [KEYS_APART.join(each) for each in keys])
-
-    def keys_of(self, place: int) -> tuple[str, ...]:
-        return unjoined(self.keys[place])
-
-
-def unjoined(keys: str) -> tuple[str, ...]:
-    return tuple(keys.split(KEYS_APART)) if keys else ()
+    keys: Sequence[tuple[str, ...]]
 
 
 def listed(keys: Sequence[Iterable[str]]) -> dict[str, list[int]]:
@@ -78,15 +65,15 @@ def reached(last: Filing, now: Filing, filed: dict[str, list[int]], size: int) -
         if old is not None and last.keys[old] == now.keys[place]:
             continue
         found.add(place)
-        keys = set(now.keys_of(place))
-        old_keys = set(last.keys_of(old)) if old is not None else set()
+        keys = set(now.keys[place])
+        old_keys = set(last.keys[old]) if old is not None else set()
         for key in keys - old_keys:
             entered[key].append(place)
         if old is not None:
             for key in old_keys - keys:
                 left[key].append(last.orders[old])
     for gone in place_of.values():
-        for key in last.keys_of(gone):
+        for key in last.keys[gone]:
             left[key].append(last.orders[gone])
     for key, places in entered.items():
         items = filed[key]

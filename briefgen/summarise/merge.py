@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import logging
+import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -19,7 +20,7 @@ from typing import NamedTuple, Protocol
 from briefgen.forking import can_fork, in_two
 from briefgen.models import Document, Window
 from briefgen.summarise.extract import Fact, content_words, document_digest
-from briefgen.summarise.filing import Filing, before, listed, nearest, reached, unjoined
+from briefgen.summarise.filing import Filing, before, listed, nearest, reached
 from briefgen.summarise.grounds import Quote, quotes
 
 log = logging.getLogger(__name__)
@@ -163,7 +164,7 @@ def copied_documents(
     alone = Counter(map(scarcity, counts.values()))[1]  # the words only one document has: the rarest of all
     ids = [f"{document.key}\0{digests[document.key]}" for document in ordered]
     keys = _kept_keys(ids, words, lambda n: tuple(rarity.rarest(words[n], RARE_WORDS, after=alone)), counts, last)
-    filing = Filing.of(ids, [(document.key,) for document in ordered], keys)
+    filing = Filing(ids, [(document.key,) for document in ordered], keys)
     filed = listed(keys)
     again = reached(last.filing, filing, filed, CANDIDATES) if last else range(len(ordered))
     kept = dict(zip(last.filing.ids, last.found, strict=True)) if last else {}
@@ -278,7 +279,7 @@ def remerge(facts: list[Fact], window: Window, memory: MergeMemory | None) -> tu
     rarity = Rarity.of(counts)
     words = [fact.words for fact in ordered]
     keys = _kept_keys(ids, words, lambda n: _keys(ordered[n], rarity), counts, memory)
-    filing = Filing.of(ids, [strength for strength, _ in strengths], keys)
+    filing = Filing(ids, [strength for strength, _ in strengths], keys)
     filed = listed(keys)
     parents = [-1] * len(ordered)
     undecided: Sequence[int] = range(len(ordered))
@@ -350,10 +351,7 @@ def _kept_keys(
         word for word in counts.keys() | last.counts.keys() if scarcity(counts[word]) != scarcity(last.counts[word])
     }
     kept = dict(zip(last.filing.ids, last.filing.keys, strict=True))
-    return [
-        unjoined(kept[item]) if item in kept and words[n].isdisjoint(changed) else keys_of(n)
-        for n, item in enumerate(ids)
-    ]
+    return [kept[item] if item in kept and words[n].isdisjoint(changed) else keys_of(n) for n, item in enumerate(ids)]
 
 
 def _keys(fact: Fact, rarity: Rarity) -> tuple[str, ...]:
@@ -364,7 +362,8 @@ def _keys(fact: Fact, rarity: Rarity) -> tuple[str, ...]:
         keys += [f"{fact.section}\x1f{fact.date.isoformat()}\x1f{term}" for term in terms]
     # a retelling without its day: found through what it names
     keys += [f"{fact.section}\x1f{term}" for term in terms]
-    return tuple(dict.fromkeys(keys))  # a rare word may be an entity too: a fact is in each key's list once
+    # a rare word may be an entity too: a fact is in each key's list once; each key one string, kept once
+    return tuple(dict.fromkeys(map(sys.intern, keys)))
 
 
 def _restated(
