@@ -299,7 +299,11 @@ def _remerged(request: BuildRequest, section_ids: list[str], facts: list[Fact], 
         *extraction_settings(request.config.topic, section_ids, request.as_of),
     )
     batch = cache.batch("merge memories")
-    drafts, memory = remerge(facts, request.window, batch.lookup(key, MergeMemory))
+    try:
+        drafts, memory = remerge(facts, request.window, batch.lookup(key, MergeMemory))
+    except (KeyError, IndexError):  # a memory that does not fit these facts is not trusted: merged from nothing
+        log.info("cache: the last merge's memory does not fit this window's facts; merged from nothing")
+        drafts, memory = remerge(facts, request.window, None)
     batch.remember(key, memory)
     batch.save()
     return drafts

@@ -99,6 +99,33 @@ def test_a_changed_file_is_read_again_and_the_others_come_from_the_cache(project
     assert outputs(root / "out") == outputs(root / "cold")
 
 
+def test_a_merge_memory_that_does_not_fit_the_window_is_not_trusted(project):
+    """A memory the cache holds whole but that does not fit the window's facts (here its documents forgotten)
+    is left aside: the facts are merged from nothing and the briefing is a cold build's."""
+    import dataclasses
+    import pickle
+    import sqlite3
+
+    from briefgen.summarise.merge import MergeMemory
+
+    config, root = project
+    build(config, root / "out")
+    database = root / "out" / "cache.sqlite"
+    with sqlite3.connect(database) as db:
+        for key, value in db.execute("SELECT key, value FROM entries").fetchall():
+            form, memory = pickle.loads(value)
+            if isinstance(memory, MergeMemory):
+                unfit = dataclasses.replace(memory, documents={})
+                db.execute("UPDATE entries SET value = ? WHERE key = ?", (pickle.dumps((form, unfit)), key))
+    db.close()
+    ops = root / "corpus" / "ops.txt"
+    ops.write_text(ops.read_text().replace("arrested six suspects", "arrested nineteen suspects"))
+    cached = build(config, root / "out", "-v")
+    assert "memory does not fit this window's facts; merged from nothing" in cached.stderr
+    build(config, root / "cold", "--no-cache")
+    assert outputs(root / "out") == outputs(root / "cold")
+
+
 def test_a_window_is_composed_again_when_what_it_depends_on_changes(project):
     """An unchanged window's editions come from the cache whole; a changed audience, edits file or file
     content is built again (and equals a build without the cache), a file only touched is not."""

@@ -20,7 +20,7 @@ from itertools import islice
 class Filing:
     """What a rerun needs of a filing: each item's id (the same for the same item from one run to the next), its
     place in the order, and its keys, in order. Flat lists, which a rerun loads in a fraction of the time one
-    record per item would take; the keys are shared strings (`sys.intern`), each kept once in a pickle."""
+    record per item would take; an item's keys are strings it shares with others, each kept once in a pickle."""
 
     ids: list[str]
     orders: list[tuple]
