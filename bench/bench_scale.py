@@ -86,6 +86,9 @@ def _sample_tree(pid: int, done: threading.Event, peak_kb: list[int]) -> None:
 def build(corpus: Path, out: Path, extra: list[str]) -> Build:
     argv = [sys.executable, "-m", "briefgen", "build", "--config", str(ROOT / "config" / "weekly.yaml")]
     argv += ["--corpus", str(corpus), "--from", str(START), "--to", str(START + timedelta(days=6))]
+    # the as-of date is in every cache key: today's, were it not given, and a run across midnight would time a
+    # rerun that extracts everything again
+    argv += ["--as-of", str(START + timedelta(days=7))]
     argv += ["--format", "json", "--out", str(out), "-q", *extra]
     started = time.monotonic()
     process = subprocess.Popen(
