@@ -153,9 +153,12 @@ def finished(
     if cache is None or not job.section_ids:
         return found
     whole = cache.batch("whole files (read and extracted)")
-    for index, digest in enumerate(digests if digests is not None else content_digests(job.root, files, cache)):
-        if digest is not None:
-            found[index] = whole.lookup(job.done_key(files[index].rel, digest), FileResult)
+    digests = digests if digests is not None else content_digests(job.root, files, cache)
+    known = [(index, digest) for index, digest in enumerate(digests) if digest is not None]
+    # one query for all: a rerun of 10,000 files spent a third of its lookups' time asking one key at a time
+    looked = whole.lookup_many([job.done_key(files[index].rel, digest) for index, digest in known], FileResult)
+    for (index, _), result in zip(known, looked, strict=True):
+        found[index] = result
     whole.save()
     return found
 

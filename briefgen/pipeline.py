@@ -262,12 +262,13 @@ def _grouped(
     if cache is None:
         return group_events(merge(facts, request.window))
     documents = surveyed.included
+    digests = {document.key: document_digest(document) for document in documents}
     key = cache_key(
         "events",
         request.window.start.isoformat(),
         request.window.end.isoformat(),
         *extraction_settings(request.config.topic, section_ids, request.as_of),
-        *(document_digest(document) for document in documents),
+        *digests.values(),
     )
     # the events point into this run's documents and facts, which are the same as the stored run's (the key
     # says so): stored by reference, the entry is the grouping alone, small and quick to load
@@ -281,16 +282,19 @@ def _grouped(
         except Exception:  # an entry this run cannot load is a miss, as any other
             events = None
     if not isinstance(events, list):
-        events = group_events(_remerged(request, section_ids, facts, cache))
+        events = group_events(_remerged(request, section_ids, facts, cache, digests))
         batch.remember(key, pickled_referencing(events, known))
     batch.save()
     cache.report()
     return events
 
 
-def _remerged(request: BuildRequest, section_ids: list[str], facts: list[Fact], cache: DocumentCache) -> list[Draft]:
+def _remerged(
+    request: BuildRequest, section_ids: list[str], facts: list[Fact], cache: DocumentCache, digests: dict[str, str]
+) -> list[Draft]:
     """The window's facts merged, from what the last merge of this window and settings left: a rerun with a
-    few articles changed decides again only for the facts they reach (`remerge`)."""
+    few articles changed decides again only for the facts they reach (`remerge`). `digests`: the window's
+    documents' (`document_digest`), by key."""
     key = cache_key(
         "merge memory",
         str(request.corpus.absolute()),
@@ -300,10 +304,10 @@ def _remerged(request: BuildRequest, section_ids: list[str], facts: list[Fact], 
     )
     batch = cache.batch("merge memories")
     try:
-        drafts, memory = remerge(facts, request.window, batch.lookup(key, MergeMemory))
+        drafts, memory = remerge(facts, request.window, batch.lookup(key, MergeMemory), digests)
     except (KeyError, IndexError):  # a memory that does not fit these facts is not trusted: merged from nothing
         log.info("cache: the last merge's memory does not fit this window's facts; merged from nothing")
-        drafts, memory = remerge(facts, request.window, None)
+        drafts, memory = remerge(facts, request.window, None, digests)
     batch.remember(key, memory)
     batch.save()
     return drafts

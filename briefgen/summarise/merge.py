@@ -255,7 +255,9 @@ def merge(facts: list[Fact], window: Window) -> list[Draft]:
     return remerge(facts, window, None)[0]
 
 
-def remerge(facts: list[Fact], window: Window, memory: MergeMemory | None) -> tuple[list[Draft], MergeMemory]:
+def remerge(
+    facts: list[Fact], window: Window, memory: MergeMemory | None, digests: Mapping[str, str] | None = None
+) -> tuple[list[Draft], MergeMemory]:
     """Group reports of the same fact; the strongest report leads. With the memory of an earlier merge of the
     window, only the facts a change can reach are decided again; the drafts are the same either way.
 
@@ -266,10 +268,10 @@ def remerge(facts: list[Fact], window: Window, memory: MergeMemory | None) -> tu
     CANDIDATES, and a changed article reaches only the CANDIDATES facts after each of its facts in each key.
 
     Facts of different sections never merge, so many facts are decided in two halves of the sections side by
-    side (`forking.in_two`).
+    side (`forking.in_two`). `digests`: the documents' (`document_digest`) by key, when the caller has taken them.
     """
     by_key = {fact.document.key: fact.document for fact in facts}
-    documents = {key: document_digest(document) for key, document in by_key.items()}
+    documents = {key: digests[key] if digests else document_digest(document) for key, document in by_key.items()}
     copies = copied_documents(by_key.values(), memory.copies if memory else None, documents)
     pairs = copies.pairs
     strengths = sorted((_strength(fact), fact) for fact in facts)  # a fact's strength is its place: no two equal
