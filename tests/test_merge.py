@@ -18,7 +18,7 @@ from briefgen.config import load_config
 from briefgen.ingest import read_corpus
 from briefgen.models import Document, Window
 from briefgen.summarise import extract
-from briefgen.summarise.extract import Fact
+from briefgen.summarise.extract import Fact, content_words
 
 merging = importlib.import_module("briefgen.summarise.merge")  # the package's `merge` is the function
 sys.path.insert(0, str(ROOT / "bench"))
@@ -99,6 +99,17 @@ def test_merging_again_what_did_not_change_decides_nothing_again(documents, capl
     assert any(len(draft.reports) > 1 for draft in first)  # there were reports to merge
 
 
+def test_merging_again_finds_the_words_only_of_documents_it_has_not_seen(documents, monkeypatch):
+    _, memory = merging.remerge(facts_of(documents), WINDOW, None)
+    after = list(documents)
+    after[3] = edited(after[3])
+    facts = facts_of(after)
+    texts: list[str] = []
+    monkeypatch.setattr(merging, "content_words", lambda text: texts.append(text) or content_words(text))
+    merging.remerge(facts, WINDOW, memory)
+    assert texts == [after[3].text]
+
+
 def test_merging_again_after_random_changes_to_many_like_articles(documents):
     """Articles told from a few sentence patterns (the bench's), so that most facts restate others and many
     documents are copies of others; each trial drops three, adds three and edits one, at random."""
@@ -122,4 +133,5 @@ def test_merging_again_after_random_changes_to_many_like_articles(documents):
         )
         assert drafted(again) == drafted(fresh), trial
         assert remembered.copies.pairs == made.copies.pairs, trial
+        assert remembered.copies.words == made.copies.words, trial
     assert made.copies.pairs  # the articles had copies to find

@@ -431,7 +431,7 @@ def content_words(text: str) -> frozenset[str]:
     return frozenset(CONTENT_WORD.findall(text.lower()))
 
 
-def _shared(words: frozenset[str]) -> frozenset[str]:
+def shared_words(words: frozenset[str]) -> frozenset[str]:
     """The same words, each as the one string object of its value (interned): a window's facts name a few thousand
     words hundreds of thousands of times, and a file's pickle then holds each word once, loaded once."""
     return frozenset(map(sys.intern, words))
@@ -821,7 +821,7 @@ def _facts_of(
         weight += 1.0 if position == 0 else 0.5 if position < 3 else 0.0
         if _quote_speaker_unnamed(sentence, paragraphs[sentence.paragraph]):
             weight *= 0.2
-        key_terms = _shared(
+        key_terms = shared_words(
             frozenset(t.lower() for role in (Role.PLACE, Role.MATERIEL, Role.OPPONENT) for t in scan.named[role])
             | frozenset(n.lower() for n in scan.contributors)
         )
@@ -836,9 +836,9 @@ def _facts_of(
                 span=(sentence.start, sentence.end),
                 fields=_fields(section, text, scan, common, matchers),
                 key_terms=key_terms,
-                actors=_shared(frozenset(scan.contributors)),
-                words=_shared(content_words(text)),
-                anchors=_shared(anchors(text)),
+                actors=shared_words(frozenset(scan.contributors)),
+                words=shared_words(content_words(text)),
+                anchors=shared_words(anchors(text)),
                 date_stated=stated,
                 follows=context.position if context is not None and NAMED_BACK.search(text) else None,
                 period_end=_period_end(text, named),

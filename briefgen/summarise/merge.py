@@ -19,7 +19,7 @@ from typing import NamedTuple, Protocol
 
 from briefgen.forking import can_fork, in_two
 from briefgen.models import Document, Window
-from briefgen.summarise.extract import Fact, content_words, document_digest
+from briefgen.summarise.extract import Fact, content_words, document_digest, shared_words
 from briefgen.summarise.filing import Filing, before, listed, nearest, reached
 from briefgen.summarise.grounds import Quote, quotes
 
@@ -134,11 +134,13 @@ class Copies:
     """Documents that are copies of one another (most of their words the same), as found: the documents (by key)
     filed under their rarest words that another document has too, the earlier ones each is a copy of, and how
     many documents have each word. The next run, given these, compares again only the documents a change
-    can reach."""
+    can reach, and takes again the words only of documents it has not seen."""
 
     filing: Filing
     found: list[tuple[str, ...]]
     counts: Counter[str]
+    # each filed document's words: finding them in every text was the largest part of a rerun's merge
+    words: list[frozenset[str]]
 
     @property
     def pairs(self) -> frozenset[frozenset[str]]:
@@ -158,11 +160,14 @@ def copied_documents(
     this is not all pairs. `digests` (each document's, by its key) are taken when not given."""
     ordered = sorted(documents, key=lambda document: document.key)
     digests = digests or {document.key: document_digest(document) for document in ordered}
-    words = [content_words(document.text) for document in ordered]
+    ids = [f"{document.key}\0{digests[document.key]}" for document in ordered]
+    seen = dict(zip(last.filing.ids, last.words, strict=True)) if last else {}
+    words = [
+        seen.get(id_) or shared_words(content_words(document.text)) for id_, document in zip(ids, ordered, strict=True)
+    ]
     counts = Counter(chain.from_iterable(words))  # counted in C: millions of words at scale
     rarity = Rarity.of(counts)
     alone = Counter(map(scarcity, counts.values()))[1]  # the words only one document has: the rarest of all
-    ids = [f"{document.key}\0{digests[document.key]}" for document in ordered]
     keys = _kept_keys(ids, words, lambda n: tuple(rarity.rarest(words[n], RARE_WORDS, after=alone)), counts, last)
     filing = Filing(ids, [(document.key,) for document in ordered], keys)
     filed = listed(keys)
@@ -182,7 +187,7 @@ def copied_documents(
             if sizes[0] >= COPY * sizes[1] and overlap(vocabulary, words[other]) >= COPY:
                 copied.append(ordered[other].key)
         found.append(tuple(copied))
-    return Copies(filing, found, counts)
+    return Copies(filing, found, counts, words)
 
 
 def scarcity(frequency: int) -> int:
