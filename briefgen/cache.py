@@ -262,6 +262,12 @@ class DocumentCache:
                 self._db.close()
                 self._db = None
 
+    @property
+    def usable(self) -> bool:
+        """Whether this run can still write to the cache: not once it could not be made, opened or written."""
+        with self._lock:
+            return self.write and (self._db is not None or self._unmade)
+
     def batch(self, what: str) -> Batch:
         """A stage's batch; `what` names its units in the log line ("files read")."""
         return Batch(self, what)

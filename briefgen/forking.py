@@ -6,6 +6,9 @@ workers; its sections never mix, so two halves of them can be merged side by sid
 safe from a process running one thread (a thread holding a lock at the fork leaves it held in the child for
 ever), so the editors' page, whose server runs threads, does both halves itself, as does a machine with one
 core or without fork, or without the memory for a second copy of this process. The answer is the same either way.
+
+Work whose answer nobody waits for (keeping a large window's editions in the cache) goes aside the same way
+(`Aside`): a child does it while this process renders.
 """
 
 from __future__ import annotations
@@ -86,3 +89,39 @@ def in_two(work: Callable[[Part], Answer], first: Part, second: Part, *, fork: b
     if status != 0 or not data:
         return mine, work(second)
     return mine, pickle.loads(data)  # noqa: S301 - written by this process's own child
+
+
+class Aside:
+    """Work this process does not wait for until `join`: each piece in a forked child while this process goes
+    on (the cache entry of a large window's editions is written while they are rendered), or at once when
+    `fork` is false or this process cannot fork now (`can_fork`). A child that fails, or is killed, leaves its
+    piece to be done here at `join`.
+
+    Fork only where nothing a child could use half-held is open: an SQLite connection carried across a fork
+    corrupts databases, so a piece opens its own, and the parent's is closed before the fork."""
+
+    def __init__(self, *, fork: bool):
+        self.fork = fork
+        self.children: list[tuple[int, Callable[[], None]]] = []
+
+    def run(self, work: Callable[[], None]) -> None:
+        if not (self.fork and can_fork()):
+            work()
+            return
+        child = os.fork()
+        if child == 0:  # pragma: no cover - runs in the child, which never returns
+            status = 1
+            try:
+                work()
+                status = 0
+            finally:
+                os._exit(status)  # no exit handlers: they are the parent's
+        self.children.append((child, work))
+
+    def join(self) -> None:
+        """Wait for every piece; do here any a child did not finish."""
+        children, self.children = self.children, []
+        for child, work in children:
+            _, status = os.waitpid(child, 0)
+            if status != 0:
+                work()

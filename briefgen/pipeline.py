@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
@@ -18,6 +19,7 @@ from briefgen.cache import DocumentCache, cache_key, opened, pickled_referencing
 from briefgen.config import BuildRequest
 from briefgen.errors import InputError, RenderError, StrictError, stage
 from briefgen.executor import FileResult, Job, run_stage
+from briefgen.forking import Aside
 from briefgen.history import PastItem, RunRecord
 from briefgen.ingest import CorpusFile, ReadContext, content_digests, list_corpus
 from briefgen.models import (
@@ -365,27 +367,38 @@ def _generated_at(now: datetime | None) -> datetime:
 
 
 def compose_editions(
-    request: BuildRequest, now: datetime | None = None, previous: PreviousItems | None = None
+    request: BuildRequest,
+    now: datetime | None = None,
+    previous: PreviousItems | None = None,
+    aside: Aside | None = None,
 ) -> Composed:
-    """Read, select, summarise: every audience's briefing, NEW items marked when `previous` is given."""
+    """Read, select, summarise: every audience's briefing, NEW items marked when `previous` is given. The
+    editions are kept in the cache by `aside` when given (the caller joins it), else before returning."""
     check_templates(request)
-    with _collector_paused(), opened(request.cache) as cache:
-        if cache is None:
-            composed = compose_briefings(request, _extract_window(request, request.progress, None), now)
-        else:
-            composed = _composed_through(cache, request, now)
+    keep = None
+    with _collector_paused():
+        with opened(request.cache) as cache:
+            if cache is None:
+                composed = compose_briefings(request, _extract_window(request, request.progress, None), now)
+            else:
+                composed, keep = _composed_through(cache, request, now)
+        if keep is not None:  # the cache closed first: a connection must not cross a fork
+            (aside or Aside(fork=False)).run(keep)
     return marked_new(composed, previous)
 
 
-def _composed_through(cache: DocumentCache, request: BuildRequest, now: datetime | None) -> Composed:
+def _composed_through(
+    cache: DocumentCache, request: BuildRequest, now: datetime | None
+) -> tuple[Composed, Callable[[], None] | None]:
     """The editions from the cache when the window's files (by content), settings and edits are those of a
-    build before: an unchanged rerun then reads, extracts, merges and composes nothing. Otherwise built, and
-    kept for the next run."""
+    build before: an unchanged rerun then reads, extracts, merges and composes nothing. Otherwise built, with
+    what keeps them for the next run (storing a large window's editions takes as long as rendering them)."""
     started = time.monotonic()
     batch = cache.batch("windows composed")
     listing = _listing(request, cache)
     key = _editions_key(request, listing)
     remembered = batch.lookup(key, Composed) if key is not None else None
+    keep = None
     if remembered is not None:
         seconds = time.monotonic() - started
         log.info(
@@ -401,15 +414,23 @@ def _composed_through(cache: DocumentCache, request: BuildRequest, now: datetime
     else:
         composed = compose_briefings(request, _extract_window(request, request.progress, cache, listing), now)
         # kept only when no file changed while the build read it: the key then still says what was built
-        if key is not None and key == _editions_key(request, _listing(request, cache)):
+        if cache.usable and key is not None and key == _editions_key(request, _listing(request, cache)):
             texts_let_go = Survey(
                 tuple(s.without_text(even_used=True) for s in composed.survey.selections),
                 composed.survey.diagnostics,
             )
-            batch.remember(key, replace(composed, survey=texts_let_go))
+            keep = partial(_keep_editions, cache.path, key, replace(composed, survey=texts_let_go))
     batch.save()
     cache.report()
-    return composed
+    return composed, keep
+
+
+def _keep_editions(path: Path, key: str, composed: Composed) -> None:
+    with opened(path, prune=False) as cache:
+        if cache is not None:
+            batch = cache.batch("windows composed")
+            batch.remember(key, composed)
+            batch.save(counted=False)
 
 
 def _editions_key(request: BuildRequest, listing: Listing) -> str | None:
@@ -488,12 +509,16 @@ class Files:
 def build(request: BuildRequest, now: datetime | None = None, publisher: Publisher | None = None) -> BuildResult:
     """Compose every audience's briefing, render it in every format, and hand the files to the publisher."""
     publisher = publisher or Files()
-    composed = compose_editions(request, now, previous=publisher.previous)
-    if request.strict and composed.diagnostics:
-        raise StrictError(composed.diagnostics)
-    started = time.monotonic()
-    rendered = render_editions(request, composed.briefings)
-    render_seconds = time.monotonic() - started
-    log.info("rendered %d file(s) in %.1f s", len(rendered), render_seconds)
-    written = publisher.publish(request, composed, rendered, render_seconds)
+    aside = Aside(fork=True)
+    try:
+        composed = compose_editions(request, now, previous=publisher.previous, aside=aside)
+        if request.strict and composed.diagnostics:
+            raise StrictError(composed.diagnostics)
+        started = time.monotonic()
+        rendered = render_editions(request, composed.briefings)
+        render_seconds = time.monotonic() - started
+        log.info("rendered %d file(s) in %.1f s", len(rendered), render_seconds)
+        written = publisher.publish(request, composed, rendered, render_seconds)
+    finally:
+        aside.join()
     return BuildResult(written, composed.briefings, composed.diagnostics, run_summary(composed.survey))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import time
 from datetime import date
 from pathlib import Path
 
@@ -80,6 +81,52 @@ def test_when_the_parents_half_fails_the_child_is_reaped(tmp_path):
     with pytest.raises(ValueError, match="parent's half"):
         forking.in_two(work, 1, 2, fork=True)
     assert reaped(int((tmp_path / "child").read_text()))
+
+
+@pytest.fixture
+def forkable(monkeypatch):
+    """A process `can_fork` lets fork: the test runner's own threads aside."""
+    monkeypatch.setattr(forking.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(forking, "cpus", lambda: 2)
+
+
+def test_work_set_aside_is_done_by_a_child_while_the_parent_goes_on(tmp_path, forkable):
+    go, done = tmp_path / "go", tmp_path / "done"
+
+    def work() -> None:
+        waited = 0.0
+        while not go.exists() and waited < 10:  # the parent says go only once `run` has returned
+            time.sleep(0.01)
+            waited += 0.01
+        done.write_text(f"{os.getpid()} {go.exists()}")
+
+    aside = forking.Aside(fork=True)
+    aside.run(work)
+    go.touch()
+    aside.join()
+    child, went = done.read_text().split()
+    assert int(child) != os.getpid() and went == "True"
+    assert reaped(int(child))
+
+
+def test_work_a_child_did_not_finish_is_done_at_the_join(tmp_path, forkable):
+    parent = os.getpid()
+    done: list[int] = []
+
+    def work() -> None:
+        if os.getpid() != parent:
+            (tmp_path / "child").write_text(str(os.getpid()))
+            raise RuntimeError("the child fails")
+        done.append(parent)
+
+    aside = forking.Aside(fork=True)
+    aside.run(work)
+    assert not done
+    aside.join()
+    assert done == [parent]
+    assert reaped(int((tmp_path / "child").read_text()))
+    forking.Aside(fork=False).run(work)
+    assert done == [parent, parent]  # at once, without a fork
 
 
 def test_merging_in_two_processes_gives_the_drafts_of_one(monkeypatch):
