@@ -108,26 +108,6 @@ PreviousItems = Callable[[str], "tuple[RunRecord, list[PastItem]] | None"]
 # The corpus as listed, the listing's warnings, and each file's content digest (None: not yet taken)
 Listing = tuple[list[CorpusFile], list[Diagnostic], list[str | None] | None]
 
-# An entry for the cache, stored into the cache given: made when stored, which a build does from a child while it
-# renders (`forking.Aside`); pickling a large window's merge and editions takes as long as rendering them
-Keep = Callable[[DocumentCache], None]
-
-
-def _kept(what: str, key: str, value: Callable[[], object]) -> Keep:
-    def keep(cache: DocumentCache) -> None:
-        batch = cache.batch(what)
-        batch.remember(key, value())
-        batch.save(counted=False)  # the lookup was counted where it was made
-
-    return keep
-
-
-def _keep_all(path: Path, keeps: list[Keep]) -> None:
-    with opened(path, prune=False) as cache:
-        if cache is not None:
-            for keep in keeps:
-                keep(cache)
-
 
 def _listing(request: BuildRequest, cache: DocumentCache) -> Listing:
     listed, diagnostics = list_corpus(request.corpus, request.as_of)
@@ -251,27 +231,16 @@ def extract_window(
 
 
 def _extract_window(
-    request: BuildRequest,
-    progress: Progress | None,
-    cache: DocumentCache | None,
-    listing: Listing | None = None,
-    later: list[Keep] | None = None,
+    request: BuildRequest, progress: Progress | None, cache: DocumentCache | None, listing: Listing | None = None
 ) -> Extracted:
-    """`later`: where the entries this makes for the cache go, for the caller to store; stored here without."""
     started = time.monotonic()
     section_ids = _section_ids(request)
     surveyed, results = _per_document(request, section_ids, progress, cache, listing=listing)
     facts = [fact for result in results for fact in result.facts]
     skipped = tuple(d for result in results for d in result.skipped)
     read_done = time.monotonic()
-    keeps: list[Keep] = []
     with stage("merge", request.corpus):
-        events = _grouped(request, surveyed, section_ids, facts, cache, keeps)
-    if later is not None:
-        later += keeps
-    elif cache is not None:
-        for keep in keeps:
-            keep(cache)
+        events = _grouped(request, surveyed, section_ids, facts, cache)
     # "read" is the per-document stage (read, select, extract), "summarise" what needs every fact at once
     timings = {"read": read_done - started, "summarise": time.monotonic() - read_done}
     log.info(
@@ -287,12 +256,7 @@ def _extract_window(
 
 
 def _grouped(
-    request: BuildRequest,
-    surveyed: Survey,
-    section_ids: list[str],
-    facts: list[Fact],
-    cache: DocumentCache | None,
-    later: list[Keep],
+    request: BuildRequest, surveyed: Survey, section_ids: list[str], facts: list[Fact], cache: DocumentCache | None
 ) -> list[Event]:
     """The window's facts merged and grouped into events; from the cache when the window's documents, topic,
     sections and dates are those of a run before (merging every fact is the one stage that grows with the
@@ -320,20 +284,15 @@ def _grouped(
         except Exception:  # an entry this run cannot load is a miss, as any other
             events = None
     if not isinstance(events, list):
-        grouped = events = group_events(_remerged(request, section_ids, facts, cache, digests, later))
-        later.append(_kept("windows merged", key, lambda: pickled_referencing(grouped, known)))
+        events = group_events(_remerged(request, section_ids, facts, cache, digests))
+        batch.remember(key, pickled_referencing(events, known))
     batch.save()
     cache.report()
     return events
 
 
 def _remerged(
-    request: BuildRequest,
-    section_ids: list[str],
-    facts: list[Fact],
-    cache: DocumentCache,
-    digests: dict[str, str],
-    later: list[Keep],
+    request: BuildRequest, section_ids: list[str], facts: list[Fact], cache: DocumentCache, digests: dict[str, str]
 ) -> list[Draft]:
     """The window's facts merged, from what the last merge of this window and settings left: a rerun with a
     few articles changed decides again only for the facts they reach (`remerge`). `digests`: the window's
@@ -351,8 +310,8 @@ def _remerged(
     except (KeyError, IndexError):  # a memory that does not fit these facts is not trusted: merged from nothing
         log.info("cache: the last merge's memory does not fit this window's facts; merged from nothing")
         drafts, memory = remerge(facts, request.window, None, digests)
+    batch.remember(key, memory)
     batch.save()
-    later.append(_kept("merge memories", key, lambda: memory))
     return drafts
 
 
@@ -416,27 +375,30 @@ def compose_editions(
     """Read, select, summarise: every audience's briefing, NEW items marked when `previous` is given. The
     editions are kept in the cache by `aside` when given (the caller joins it), else before returning."""
     check_templates(request)
-    keeps: list[Keep] = []
+    keep = None
     with _collector_paused():
         with opened(request.cache) as cache:
             if cache is None:
                 composed = compose_briefings(request, _extract_window(request, request.progress, None), now)
             else:
-                composed = _composed_through(cache, request, now, keeps)
-        if keeps and request.cache is not None:  # the cache closed first: a connection must not cross a fork
-            (aside or Aside(fork=False)).run(partial(_keep_all, request.cache, keeps))
+                composed, keep = _composed_through(cache, request, now)
+        if keep is not None:  # the cache closed first: a connection must not cross a fork
+            (aside or Aside(fork=False)).run(keep)
     return marked_new(composed, previous)
 
 
-def _composed_through(cache: DocumentCache, request: BuildRequest, now: datetime | None, later: list[Keep]) -> Composed:
+def _composed_through(
+    cache: DocumentCache, request: BuildRequest, now: datetime | None
+) -> tuple[Composed, Callable[[], None] | None]:
     """The editions from the cache when the window's files (by content), settings and edits are those of a
-    build before: an unchanged rerun then reads, extracts, merges and composes nothing. Otherwise built; what
-    keeps them, and the merge, for the next run goes to `later`."""
+    build before: an unchanged rerun then reads, extracts, merges and composes nothing. Otherwise built, with
+    what keeps them for the next run (storing a large window's editions takes as long as rendering them)."""
     started = time.monotonic()
     batch = cache.batch("windows composed")
     listing = _listing(request, cache)
     key = _editions_key(request, listing)
     remembered = batch.lookup(key, Composed) if key is not None else None
+    keep = None
     if remembered is not None:
         seconds = time.monotonic() - started
         log.info(
@@ -450,20 +412,25 @@ def _composed_through(cache: DocumentCache, request: BuildRequest, now: datetime
             timings={"read": seconds, "summarise": 0.0},
         )
     else:
-        made: list[Keep] = []
-        composed = compose_briefings(request, _extract_window(request, request.progress, cache, listing, made), now)
-        # the editions kept only when no file changed while the build read it: the key then still says what was built
-        if key is not None and key == _editions_key(request, _listing(request, cache)):
+        composed = compose_briefings(request, _extract_window(request, request.progress, cache, listing), now)
+        # kept only when no file changed while the build read it: the key then still says what was built
+        if cache.usable and key is not None and key == _editions_key(request, _listing(request, cache)):
             texts_let_go = Survey(
                 tuple(s.without_text(even_used=True) for s in composed.survey.selections),
                 composed.survey.diagnostics,
             )
-            made.append(_kept("windows composed", key, lambda: replace(composed, survey=texts_let_go)))
-        if cache.usable:
-            later += made
+            keep = partial(_keep_editions, cache.path, key, replace(composed, survey=texts_let_go))
     batch.save()
     cache.report()
-    return composed
+    return composed, keep
+
+
+def _keep_editions(path: Path, key: str, composed: Composed) -> None:
+    with opened(path, prune=False) as cache:
+        if cache is not None:
+            batch = cache.batch("windows composed")
+            batch.remember(key, composed)
+            batch.save(counted=False)
 
 
 def _editions_key(request: BuildRequest, listing: Listing) -> str | None:
