@@ -7,7 +7,8 @@ Labelled sentences come from the gold files beside the project (`../shared/eval/
 every development corpus. Each gold fact names its section, its source documents and regexes that match
 its sentence there; a sentence of a source that matches every regex of a fact is labelled with the **kind**
 of the fact's section, every other sentence of the corpus `none`. The articles stay in `../shared`: only the
-weights are written into the package. The same inputs give the same file.
+weights are written into the package. The same inputs give the same file on one kind of processor; another's
+BLAS rounds the last bits its own way (the weights differ by about 1e-5 of their size).
 """
 
 from __future__ import annotations

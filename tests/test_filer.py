@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from conftest import ROOT
 
@@ -18,7 +19,10 @@ SHARED = ROOT.parent / "shared"
 
 @pytest.mark.heavy
 @pytest.mark.skipif(not (SHARED / "eval" / "dev").is_dir(), reason="the labelled sets live in ../shared")
-def test_the_training_command_rebuilds_the_shipped_weights_byte_for_byte(tmp_path):
+def test_the_training_command_rebuilds_the_shipped_weights(tmp_path):
+    """The same weights, to the last bits a processor's BLAS rounds its own way (this AMD EPYC and the
+    machine that fitted them differ by 5e-5 in weights up to 3.3): a change to the labels or the features moves
+    them by far more."""
     out = tmp_path / "filer.npz"
     result = subprocess.run(
         [sys.executable, "scripts/train_filer.py", "--out", str(out)],
@@ -28,7 +32,13 @@ def test_the_training_command_rebuilds_the_shipped_weights_byte_for_byte(tmp_pat
         timeout=600,
     )
     assert result.returncode == 0, result.stderr
-    assert out.read_bytes() == MODEL.read_bytes()
+    rebuilt, shipped = np.load(out), np.load(MODEL)
+    assert rebuilt.files == shipped.files
+    for name in shipped.files:
+        if shipped[name].dtype.kind == "f":
+            np.testing.assert_allclose(rebuilt[name], shipped[name], rtol=0, atol=5e-4, err_msg=name)
+        else:
+            assert (rebuilt[name] == shipped[name]).all(), name
 
 
 def test_the_embedding_model_loads_from_the_wheel_with_no_network():
