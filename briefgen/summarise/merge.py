@@ -77,7 +77,7 @@ class Draft:
         """The draft's fields alone: what is taken from its reports is taken again, not kept in the cache."""
         return {each.name: getattr(self, each.name) for each in fields(self)}
 
-    @property
+    @cached_property  # asked again and again while an edition is fitted to its words
     def id(self) -> str:
         """Stable across runs and machines: the same lead sentence in the same section."""
         return item_id(self.lead.section, self.lead.text)
