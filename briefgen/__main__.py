@@ -1,3 +1,3 @@
-from briefgen.cli import main
+from briefgen.cli import entry
 
-raise SystemExit(main())
+entry()

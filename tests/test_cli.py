@@ -43,6 +43,22 @@ def test_build_json_prints_exactly_the_written_paths(project):
     assert "Traceback" not in result.stderr
 
 
+def test_the_program_keeps_a_build_s_window_to_its_exit(project, capsys):
+    """`briefgen` (cli.entry) exits without freeing what a build made, so the build hands it over whole: the
+    window's events and facts, not freed with the build's frames."""
+    from briefgen.cli import main
+    from briefgen.pipeline import BuildResult
+
+    config, root = project
+    held: list[object] = []
+    args = ["build", "--config", str(config), "--corpus", str(root / "corpus"), *WINDOW, "--format", "json"]
+    assert main([*args, "--out", str(root / "out"), "--no-cache"], held=held) == 0
+    [result] = held
+    assert isinstance(result, BuildResult) and result.window is not None
+    assert result.window.facts > 0 and result.window.events
+    assert capsys.readouterr().out.splitlines() == [str(path) for path in result.written]
+
+
 def test_build_json_follows_the_briefing_contract(project):
     config, root = project
     out = root / "out"
