@@ -484,11 +484,14 @@ HANDLERS = {
 
 
 def entry() -> NoReturn:
-    """The `briefgen` program: `main`, then an exit that leaves the process's objects to the system. A build
-    holds a window's documents, facts and events to its end, millions of objects that Python would free one by
-    one (1 s of a 10-second rerun of 10,000 articles) before the process could end."""
+    """The `briefgen` program: `main`, then, after a build, an exit that leaves the process's objects to the
+    system. A build holds a window's documents, facts and events to its end, millions of objects that Python
+    would free one by one (1 s of a 10-second rerun of 10,000 articles) before the process could end. Other
+    commands (the editors' page, whose threads a normal exit waits for) end as usual."""
     held: list[object] = []  # what `main` made that its caller keeps to the end
     code = main(held=held)
+    if not held:
+        sys.exit(code)
     try:
         logging.shutdown()
         sys.stdout.flush()
