@@ -260,6 +260,13 @@ def test_quantities_keep_their_qualifiers(facts_of):
     assert "two more contingents" in only(facts, "two more").fields.personnel
 
 
+def test_a_qualifier_is_a_whole_word(facts_of):
+    """A qualifier is a word of its own: "handsome" ends in "some", which qualifies no number there."""
+    sentence = "Haitian police said the gang paid a handsome 300 dollars to each of its members in Tabarre."
+    fact = only(facts_of({"q.txt": article("Gang pay", sentence)}), "handsome")
+    assert [q for q in fact.fields.figures if "300" in q] == ["300 dollars"]
+
+
 @pytest.mark.parametrize(
     ("sentence", "expected"),
     [
