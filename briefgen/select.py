@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from briefgen.models import Document, Selection, Verdict, Window, WindowRule
 from briefgen.schema import WindowSpec
-from briefgen.summarise.lexicon import Lexicon
+from briefgen.summarise.lexicon import Lexicon, reach
 from briefgen.topic import Relevance, Role, TopicFile
 
 
@@ -26,13 +26,13 @@ def resolve_window(spec: WindowSpec, as_of: date) -> Window:
 def _names_enough(document: Document, whole: str, required: dict[Role, list[Lexicon]], rules: Relevance) -> bool:
     """Whether the article (`whole`: its title and text) is about the required roles: it names the mission
     anywhere, or the other roles in its title or lead, or repeatedly."""
-    if any(lexicon.count(whole) for lexicon in required.get(Role.MISSION, [])):
+    if any(lexicon.reaches(whole, 1) for lexicon in required.get(Role.MISSION, [])):
         return True  # the mission is what the briefing is about: once is enough
     lexicons = [lexicon for group in required.values() for lexicon in group]
-    if sum(lexicon.count(whole) for lexicon in lexicons) >= rules.min_role_hits:
+    if reach(lexicons, whole, rules.min_role_hits):
         return True
     lead = "\n\n".join(document.text.split("\n\n")[: rules.lead]) if rules.lead else document.text
-    return any(lexicon.count(f"{document.title or ''}\n{lead}") for lexicon in lexicons)
+    return any(lexicon.reaches(f"{document.title or ''}\n{lead}", 1) for lexicon in lexicons)
 
 
 def select(documents: list[Document], window: Window, topic: TopicFile) -> list[Selection]:
@@ -51,7 +51,8 @@ def select(documents: list[Document], window: Window, topic: TopicFile) -> list[
         elif document.published not in window:
             side = "before" if document.published < window.start else "after"
             verdicts.append(Selection(document, Verdict.OUT_OF_WINDOW, f"published {side} the window"))
-        elif (hits := relevance.count(text)) < rules.min_hits:
+        elif not relevance.reaches(text, rules.min_hits):
+            hits = relevance.count(text)
             verdicts.append(Selection(document, Verdict.OFF_TOPIC, f"off topic ({hits} mention(s) of {topic.name})"))
         elif required and not _names_enough(document, text, required, rules):
             roles = ", ".join(rules.requires_any)

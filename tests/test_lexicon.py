@@ -8,7 +8,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from briefgen.summarise.lexicon import OUTSIDE_SIMPLE_CASE, Lexicon, Lexicons
+from briefgen.summarise.lexicon import OUTSIDE_SIMPLE_CASE, Lexicon, Lexicons, reach
 
 # Terms that overlap within a lexicon and across lexicons, prefixes of each other, with word endings (*),
 # several words, acronyms, hyphens and apostrophes, proper names in a case-sensitive lexicon, and one term
@@ -35,6 +35,13 @@ def test_lexicons_scanned_together_find_what_each_finds_alone(text):
     found = Lexicons(LEXICONS).scan(text)
     for lexicon in LEXICONS:
         assert list(found.of(lexicon)) == lexicon.matches(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=texts, count=st.integers(0, 6), chosen=st.sets(st.integers(0, len(LEXICONS) - 1)))
+def test_reaching_a_count_of_matches_is_counting_them(text, count, chosen):
+    lexicons = [LEXICONS[n] for n in sorted(chosen)]
+    assert reach(lexicons, text, count) == (sum(lexicon.count(text) for lexicon in lexicons) >= count)
 
 
 def test_a_lexicon_given_twice_is_scanned_once_and_found_under_both():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import islice
 
 import ahocorasick
 
@@ -61,6 +62,16 @@ class Lexicon:
 
     def count(self, text: str) -> int:
         return len(self.find(text))
+
+    def reaches(self, text: str, count: int) -> bool:
+        return reach([self], text, count)
+
+
+def reach(lexicons: Sequence[Lexicon], text: str, count: int) -> bool:
+    """Whether the lexicons match at least `count` times in the text, together: decided as soon as they have,
+    where a document is long and a match or two decide."""
+    every = (match for lexicon in lexicons for pattern in lexicon.patterns for match in pattern.finditer(text))
+    return count <= 0 or any(True for _ in islice(every, count - 1, None))
 
 
 # Characters whose lower case is one character that `re.I` equates with no other: the Latin script, digits,
