@@ -12,7 +12,7 @@ from conftest import ROOT
 
 from briefgen.config import load_config
 from briefgen.summarise.extract import TopicMatchers
-from briefgen.summarise.filer import MODEL, NONE, features, shipped_filer
+from briefgen.summarise.filer import MODEL, NONE, embed, features, shipped_filer
 
 SHARED = ROOT.parent / "shared"
 
@@ -39,6 +39,15 @@ def test_the_training_command_rebuilds_the_shipped_weights(tmp_path):
             np.testing.assert_allclose(rebuilt[name], shipped[name], rtol=0, atol=5e-4, err_msg=name)
         else:
             assert (rebuilt[name] == shipped[name]).all(), name
+
+
+def test_a_text_met_again_has_the_row_of_its_first_embedding():
+    texts = ["Kenyan police patrolled Delmas.", "Canada delivered two drones.", "Kenyan police patrolled Delmas."]
+    rows = embed(texts)
+    assert rows.shape == (3, 256)
+    np.testing.assert_array_equal(rows[0], rows[2])
+    np.testing.assert_array_equal(rows[:2], embed(texts[:2]))
+    np.testing.assert_array_equal(rows[1], embed([texts[1]])[0])
 
 
 def test_the_embedding_model_loads_from_the_wheel_with_no_network():

@@ -52,10 +52,13 @@ def _embedder():
 
 
 def embed(texts: list[str]) -> np.ndarray:
-    """Unit-length sentence embeddings, one row per text, computed in one batch."""
+    """Unit-length sentence embeddings, one row per text, computed in one batch, each different text once (a
+    wire story's sentences come again in the outlets that carry it; a row does not depend on the others)."""
     if not texts:
         return np.zeros((0, 256), dtype=np.float32)
-    return np.asarray(_embedder().embed(texts, norm=True), dtype=np.float32)
+    different = {text: row for row, text in enumerate(dict.fromkeys(texts))}
+    rows = np.asarray(_embedder().embed(list(different), norm=True), dtype=np.float32)
+    return rows if len(different) == len(texts) else rows[[different[text] for text in texts]]
 
 
 @dataclass(frozen=True)
