@@ -422,21 +422,23 @@ def _composed_through(
         )
     else:
         composed = compose_briefings(request, _extract_window(request, request.progress, cache, listing), now)
-        # kept only when no file changed while the build read it: the key then still says what was built
-        if cache.usable and key is not None and key == _editions_key(request, _listing(request, cache)):
+        if cache.usable and key is not None:
             texts_let_go = Survey(
                 tuple(s.without_text(even_used=True) for s in composed.survey.selections),
                 composed.survey.diagnostics,
             )
-            keep = partial(_keep_editions, cache.path, key, replace(composed, survey=texts_let_go, window=None))
+            keep = partial(_keep_editions, request, key, replace(composed, survey=texts_let_go, window=None))
     batch.save()
     cache.report()
     return composed, keep
 
 
-def _keep_editions(path: Path, key: str, composed: Composed) -> None:
-    with opened(path, prune=False) as cache:
-        if cache is not None:
+def _keep_editions(request: BuildRequest, key: str, composed: Composed) -> None:
+    """The editions kept under `key` when no file has changed since the build listed the corpus: the key then
+    still says what was built. Listing again takes a large corpus's build a few tenths of a second, done aside
+    with the keeping (`forking.Aside`)."""
+    with opened(request.cache, prune=False) as cache:
+        if cache is not None and key == _editions_key(request, _listing(request, cache)):
             batch = cache.batch("windows composed")
             batch.remember(key, composed)
             batch.save(counted=False)

@@ -154,6 +154,45 @@ def test_a_window_is_composed_again_when_what_it_depends_on_changes(project):
     assert b"nineteen" in b"".join(outputs(root / "out").values())
 
 
+@pytest.mark.parametrize("changed", [False, True])
+def test_editions_are_kept_only_when_no_file_changed_while_they_were_built(project, monkeypatch, changed):
+    """A file edited after the build listed the corpus, before it read it: the editions are not those of the
+    content the listing's key names, so they are not kept under it, and a build of that content (the edit undone)
+    does not take them from the cache."""
+    import briefgen.pipeline
+    from briefgen.cli import build_request
+
+    class Later:  # holds the editions' keeping until the test has done what it does
+        def work(self):
+            pass  # nothing to keep
+
+        def run(self, work):
+            self.work = work
+
+    config, root = project
+    ops = root / "corpus" / "ops.txt"
+    before = ops.read_text()
+    listing = briefgen.pipeline._listing
+
+    def listed_then_edited(request, cache):
+        listed = listing(request, cache)
+        if changed and ops.read_text() == before:
+            ops.write_text(before.replace("arrested six suspects", "arrested nineteen suspects"))
+        return listed
+
+    monkeypatch.setattr(briefgen.pipeline, "_listing", listed_then_edited)
+    window = dict(zip(("date_from", "date_to", "as_of"), WINDOW[1::2], strict=True))
+    later = Later()
+    composed = briefgen.pipeline.compose_editions(build_request(config, out=str(root / "out"), **window), aside=later)
+    assert changed == ("nineteen" in str(composed.briefings))
+    later.work()
+    ops.write_text(before)
+    monkeypatch.undo()
+    again = build(config, root / "out", "-v")
+    assert hits(again, "windows composed") == ((0, 1) if changed else (1, 1))
+    assert b"nineteen" not in b"".join(outputs(root / "out").values())
+
+
 def test_a_changed_topic_extracts_every_document_again(project):
     config, root = project
     topic = write(root / "topic.yaml", TOPIC.read_text())
