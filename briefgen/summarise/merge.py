@@ -7,7 +7,6 @@ documents that are copies of one another (syndication) merge their alike sentenc
 from __future__ import annotations
 
 import hashlib
-import heapq
 import logging
 import sys
 from collections import Counter, defaultdict
@@ -213,7 +212,8 @@ class Rarity(NamedTuple):
     def rarest(self, words: Iterable[str], count: int, after: int = 0) -> list[str]:
         """The `count` rarest of `words`, rarest first, leaving out the `after` rarest of all."""
         places = map(self.place.__getitem__, words)
-        return [self.words[n] for n in heapq.nsmallest(count, filter(after.__le__, places) if after else places)]
+        # sorted whole in C: faster than heapq.nsmallest's loop for a sentence's words or a document's
+        return [self.words[n] for n in sorted(filter(after.__le__, places) if after else places)[:count]]
 
 
 def _pinned_alike(a: Fact, b: Fact) -> bool:
