@@ -81,6 +81,36 @@ def item(page, item_id: str):
     return page.locator(f"li[id='{item_id}']")
 
 
+# Every item, detail and line of text in an edition's lists, by its id or text, whose box reaches past the right
+# edge of the column (print.css: the body's content box): the page's own styles, not a test's, decide it
+BEYOND_THE_COLUMN = """() => {
+    const column = document.querySelector("ul.items").closest("section, body").getBoundingClientRect().right;
+    const beyond = [];
+    for (const element of document.querySelectorAll("ul.items li, ul.items .text")) {
+        const range = document.createRange();
+        range.selectNodeContents(element);
+        const right = Math.max(element.getBoundingClientRect().right, range.getBoundingClientRect().right);
+        if (right > column + 0.5) beyond.push(element.id || element.textContent.slice(0, 60));
+    }
+    return beyond;
+}"""
+
+
+def beyond_the_column(page) -> list[str]:
+    return page.evaluate(BEYOND_THE_COLUMN)
+
+
+@pytest.mark.parametrize("audience", ["analyst", "executive"])
+def test_the_edition_s_items_and_details_stay_inside_its_column(browser, sample_editions, audience):
+    """The HTML edition, styled by the print.css the PDF is typeset from: an item is a table row there, and a
+    rule for it that reached the details' items made them overflow the column by their indent."""
+    page = browser.new_page(viewport={"width": 1000, "height": 1000})
+    page.goto(sample_editions[audience].paths["html"].as_uri())
+    assert page.locator("ul.items li").count() > 0
+    assert beyond_the_column(page) == []
+    page.close()
+
+
 def test_choosing_a_window_shows_progress_then_the_edition(server, page):
     page.goto(server.base + "/")
     assert page.input_value("input[name=from]") == "2025-08-25"  # the config's previous week as of 1 September
@@ -113,6 +143,7 @@ def test_pin_drop_reword_regenerate_and_download(server, page, tmp_path):
 
     item(page, pinned).locator("button.pin").click()
     page.wait_for_selector(f"li[id='{pinned}'] .controls.pinned")
+    assert beyond_the_column(page) == []  # a pinned item's bar and padding take room from within
 
     wording = "Joint MSS and police units retook a station near Kenscoff, officials said."
     item(page, reworded).locator("details.reword summary").click()
