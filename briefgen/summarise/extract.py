@@ -99,8 +99,8 @@ QUANTITY = re.compile(
     r"(?P<words>(?:\s+[\w'’-]+){1,4})",
     re.I,
 )
-# QUANTITY tries every qualifier and number word at each character; a sentence with no digit and none of these
-# words, as most are, has no quantity
+# QUANTITY still tries every qualifier and number word at each word's start; a sentence with no digit and none
+# of these words, as most are, has no quantity
 NUMBER_WORD = re.compile("|".join(NUMBER_WORDS), re.I)
 TIME_OF_DAY = re.compile(
     r"\s*(?:a\.?m\.?|p\.?m\.?|am|pm|o'clock|hours?|minutes?|days?|weeks?|months?|years?|"
