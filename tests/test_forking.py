@@ -131,7 +131,7 @@ def test_work_a_child_did_not_finish_is_done_at_the_join(tmp_path, forkable):
 
 def test_merging_in_two_processes_gives_the_drafts_of_one(monkeypatch):
     from briefgen.config import load_config
-    from briefgen.summarise import extract, merge
+    from briefgen.summarise import extract
 
     merging = importlib.import_module("briefgen.summarise.merge")  # the package's `merge` is the function
 
@@ -140,12 +140,16 @@ def test_merging_in_two_processes_gives_the_drafts_of_one(monkeypatch):
     facts, _ = extract(documents, topic, ["operations", "equipment", "nations", "outlook"], date(2025, 9, 1))
     window = Window(date(2025, 8, 25), date(2025, 8, 31))
 
-    def drafted(*, fork: bool) -> list[list[tuple[str, int]]]:
+    def drafted(*, fork: bool) -> tuple[list[list[tuple[str, int]]], tuple]:
         monkeypatch.setattr(merging, "FORK_FACTS", 0)
         monkeypatch.setattr(merging, "can_fork", lambda: fork)
-        return [[(f.document.key, f.position) for f in d.reports] for d in merge(facts, window)]
+        drafts, memory = merging.remerge(facts, window, None)
+        # what the next run starts from: each half's ids, keys and decisions, put back in the order of strength
+        remembered = (memory.filing.ids, list(memory.filing.keys), memory.filing.orders, memory.parents)
+        return [[(f.document.key, f.position) for f in d.reports] for d in drafts], remembered
 
-    alone, in_two = drafted(fork=False), drafted(fork=True)
+    (alone, memory), (in_two, forked_memory) = drafted(fork=False), drafted(fork=True)
     assert in_two == alone
+    assert forked_memory == memory
     assert len({facts_of[0][0] for facts_of in alone}) > 1 and any(len(d) > 1 for d in alone)
     assert len({f.section for f in facts}) == 4  # both halves had work

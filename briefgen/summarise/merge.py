@@ -244,7 +244,7 @@ class MergeMemory:
     their keys, each with the stronger fact it restates, and the copies found. The next merge decides again only
     for the facts a change can reach, and its drafts are those a merge from nothing would make."""
 
-    filing: Filing  # the facts, by id (`_identities`), in order of strength
+    filing: Filing  # the facts, by id (`_identity`), in order of strength
     counts: Counter[str]  # how many facts have each word
     parents: list[int]  # the place in `filing` of the fact each restates; -1 for none
     documents: dict[str, str]  # each document's digest, by its key
@@ -272,43 +272,22 @@ def remerge(
     nearest of those), and so joins that fact's draft. Comparing every pair is quadratic; this compares at most
     CANDIDATES, and a changed article reaches only the CANDIDATES facts after each of its facts in each key.
 
-    Facts of different sections never merge, so many facts are decided in two halves of the sections side by
-    side (`forking.in_two`). `digests`: the documents' (`document_digest`) by key, when the caller has taken them.
+    Facts of different sections never merge, so many facts are filed and decided in two halves of the sections
+    side by side (`forking.in_two`). `digests`: the documents' (`document_digest`) by key, when the caller has
+    taken them.
     """
     by_key = {fact.document.key: fact.document for fact in facts}
     documents = {key: digests[key] if digests else document_digest(document) for key, document in by_key.items()}
     copies = copied_documents(by_key.values(), memory.copies if memory else None, documents)
-    pairs = copies.pairs
     strengths = sorted((_strength(fact), fact) for fact in facts)  # a fact's strength is its place: no two equal
     ordered = [fact for _, fact in strengths]
-    ids = _identities(ordered, documents, memory)
     counts = Counter(chain.from_iterable(fact.words for fact in facts))
     rarity = Rarity.of(counts)
-    words = [fact.words for fact in ordered]
-    keys = _kept_keys(ids, words, lambda n: _keys(ordered[n], rarity), counts, memory)
-    filing = Filing(ids, [strength for strength, _ in strengths], keys)
-    filed = listed(keys)
-    parents = [-1] * len(ordered)
-    undecided: Sequence[int] = range(len(ordered))
-    if memory is not None:
-        again = reached(memory.filing, filing, filed, CANDIDATES)
-        moved = {key for pair in pairs.symmetric_difference(memory.copies.pairs) for key in pair}
-        again.update(n for n, fact in enumerate(ordered) if fact.document.key in moved)  # copies, or no longer
-        position_of = {fact: position for position, fact in enumerate(ids)}
-        place_of = {fact: place for place, fact in enumerate(memory.filing.ids)}
-        for position, fact in enumerate(ids):
-            if position not in again and (parent := memory.parents[place_of[fact]]) >= 0:
-                parents[position] = position_of[memory.filing.ids[parent]]
-        undecided = sorted(again)
-        log.info("merge: %d of %d fact(s) within reach of a change, decided again", len(undecided), len(ids))
-    first, second = _halves(Counter(ordered[n].section for n in undecided))
-
-    def decided(sections: frozenset[str]) -> list[tuple[int, int]]:
-        return [(n, _restated(n, ordered, keys, filed, pairs)) for n in undecided if ordered[n].section in sections]
-
-    mine, theirs = in_two(decided, first, second, fork=len(undecided) >= FORK_FACTS and can_fork())
-    for position, parent in mine + theirs:
-        parents[position] = parent
+    orders = [strength for strength, _ in strengths]
+    if memory is None:
+        filing, parents = _filed_afresh(ordered, orders, rarity, copies.pairs)
+    else:
+        filing, parents = _filed_again(ordered, orders, rarity, counts, documents, copies.pairs, memory)
     lead_of = list(range(len(ordered)))
     drafted: dict[int, list[int]] = defaultdict(list)
     for position, parent in enumerate(parents):
@@ -322,20 +301,96 @@ def remerge(
     return drafts, MergeMemory(filing, counts, parents, documents, copies)
 
 
-def _identities(ordered: list[Fact], documents: dict[str, str], memory: MergeMemory | None) -> list[str]:
-    """Each fact's id: its document's key, its place there, and a digest of all that merging reads of it. The
-    same from one run to the next for a sentence an edit of its article left as it was; a document whose digest
-    is the one the memory holds has the same facts, so only changed documents' facts are digested."""
+class _Half(NamedTuple):
+    """What one half of the sections made of its facts, in their order: ids, keys, and the fact each restates."""
+
+    ids: list[str]
+    keys: list[tuple[str, ...]]
+    parents: list[int]
+
+
+def _filed_afresh(
+    ordered: list[Fact], orders: list[tuple], rarity: Rarity, copies: frozenset[frozenset[str]]
+) -> tuple[Filing, list[int]]:
+    """Every fact filed and decided, with no memory: a fact's keys name its section, so each half of the
+    sections files and compares its own facts only, and a forked child does all of its half's work (taking the
+    ids and the keys of a large window's facts was a second and a half before its two halves could start)."""
+
+    def places(sections: frozenset[str]) -> list[int]:
+        return [n for n, fact in enumerate(ordered) if fact.section in sections]
+
+    def filed(sections: frozenset[str]) -> _Half:
+        mine = places(sections)
+        keys: list[tuple[str, ...]] = [()] * len(ordered)
+        for n in mine:
+            keys[n] = _keys(ordered[n], rarity)
+        index = listed(keys)
+        return _Half(
+            [_identity(ordered[n]) for n in mine],
+            [keys[n] for n in mine],
+            [_restated(n, ordered, keys, index, copies) for n in mine],
+        )
+
+    first, second = _halves(Counter(fact.section for fact in ordered))
+    halves = in_two(filed, first, second, fork=len(ordered) >= FORK_FACTS and can_fork())
+    ids, parents = [""] * len(ordered), [-1] * len(ordered)
+    keys: list[tuple[str, ...]] = [()] * len(ordered)
+    for sections, half in zip((first, second), halves, strict=True):
+        for n, id_, its_keys, parent in zip(places(sections), *half, strict=True):
+            ids[n], keys[n], parents[n] = id_, its_keys, parent
+    return Filing(ids, orders, keys), parents
+
+
+def _filed_again(
+    ordered: list[Fact],
+    orders: list[tuple],
+    rarity: Rarity,
+    counts: Counter[str],
+    documents: dict[str, str],
+    copies: frozenset[frozenset[str]],
+    memory: MergeMemory,
+) -> tuple[Filing, list[int]]:
+    """Every fact filed, and decided again only where a change can reach: the others restate what they did."""
+    ids = _identities(ordered, documents, memory)
+    keys = _kept_keys(ids, [fact.words for fact in ordered], lambda n: _keys(ordered[n], rarity), counts, memory)
+    filing = Filing(ids, orders, keys)
+    index = listed(keys)
+    again = reached(memory.filing, filing, index, CANDIDATES)
+    moved = {key for pair in copies.symmetric_difference(memory.copies.pairs) for key in pair}
+    again.update(n for n, fact in enumerate(ordered) if fact.document.key in moved)  # copies, or no longer
+    position_of = {fact: position for position, fact in enumerate(ids)}
+    place_of = {fact: place for place, fact in enumerate(memory.filing.ids)}
+    parents = [-1] * len(ordered)
+    for position, fact in enumerate(ids):
+        if position not in again and (parent := memory.parents[place_of[fact]]) >= 0:
+            parents[position] = position_of[memory.filing.ids[parent]]
+    undecided = sorted(again)
+    log.info("merge: %d of %d fact(s) within reach of a change, decided again", len(undecided), len(ids))
+
+    def decided(sections: frozenset[str]) -> list[tuple[int, int]]:
+        return [(n, _restated(n, ordered, keys, index, copies)) for n in undecided if ordered[n].section in sections]
+
+    first, second = _halves(Counter(ordered[n].section for n in undecided))
+    mine, theirs = in_two(decided, first, second, fork=len(undecided) >= FORK_FACTS and can_fork())
+    for position, parent in mine + theirs:
+        parents[position] = parent
+    return filing, parents
+
+
+def _identities(ordered: list[Fact], documents: dict[str, str], memory: MergeMemory) -> list[str]:
+    """Each fact's id (`_identity`), the same from one run to the next for a sentence an edit of its article left
+    as it was: a document whose digest is the one the memory holds has the same facts, so only changed
+    documents' facts are digested."""
     kept = {}
-    if memory is not None:
-        for fact in memory.filing.ids:
-            document, position, _ = fact.split("\0")
-            if documents.get(document) == memory.documents[document]:
-                kept[(document, int(position))] = fact
+    for fact in memory.filing.ids:
+        document, position, _ = fact.split("\0")
+        if documents.get(document) == memory.documents[document]:
+            kept[(document, int(position))] = fact
     return [kept.get((fact.document.key, fact.position)) or _identity(fact) for fact in ordered]
 
 
 def _identity(fact: Fact) -> str:
+    """Its document's key, its place there, and a digest of all that merging reads of it."""
     # its words and anchors are its text's; what else merging reads may come from the article around it
     read = [fact.section, fact.text, str(fact.date), str(fact.date_stated), repr(fact.score)]
     read += [*sorted(fact.key_terms), "", *sorted(fact.places)]
