@@ -272,9 +272,9 @@ def remerge(
     nearest of those), and so joins that fact's draft. Comparing every pair is quadratic; this compares at most
     CANDIDATES, and a changed article reaches only the CANDIDATES facts after each of its facts in each key.
 
-    Facts of different sections never merge, so many facts are filed and decided in two halves of the sections
-    side by side (`forking.in_two`). `digests`: the documents' (`document_digest`) by key, when the caller has
-    taken them.
+    Facts of different sections never merge, so a merge from nothing files and decides many facts in two halves of
+    the sections side by side (`forking.in_two`), and a merge from the memory decides in two halves the many a
+    change may reach. `digests`: the documents' (`document_digest`) by key, when the caller has taken them.
     """
     by_key = {fact.document.key: fact.document for fact in facts}
     documents = {key: digests[key] if digests else document_digest(document) for key, document in by_key.items()}
