@@ -316,11 +316,7 @@ def _filed_afresh(
     sections files and compares its own facts only, and a forked child does all of its half's work (taking the
     ids and the keys of a large window's facts was a second and a half before its two halves could start)."""
 
-    def places(sections: frozenset[str]) -> list[int]:
-        return [n for n, fact in enumerate(ordered) if fact.section in sections]
-
-    def filed(sections: frozenset[str]) -> _Half:
-        mine = places(sections)
+    def filed(mine: list[int]) -> _Half:
         keys: list[tuple[str, ...]] = [()] * len(ordered)
         for n in mine:
             keys[n] = _keys(ordered[n], rarity)
@@ -332,11 +328,12 @@ def _filed_afresh(
         )
 
     first, second = _halves(Counter(fact.section for fact in ordered))
-    halves = in_two(filed, first, second, fork=len(ordered) >= FORK_FACTS and can_fork())
+    places = [[n for n, fact in enumerate(ordered) if fact.section in half] for half in (first, second)]
+    halves = in_two(filed, *places, fork=len(ordered) >= FORK_FACTS and can_fork())
     ids, parents = [""] * len(ordered), [-1] * len(ordered)
     keys: list[tuple[str, ...]] = [()] * len(ordered)
-    for sections, half in zip((first, second), halves, strict=True):
-        for n, id_, its_keys, parent in zip(places(sections), *half, strict=True):
+    for mine, half in zip(places, halves, strict=True):
+        for n, id_, its_keys, parent in zip(mine, *half, strict=True):
             ids[n], keys[n], parents[n] = id_, its_keys, parent
     return Filing(ids, orders, keys), parents
 
