@@ -182,3 +182,27 @@ def test_pdf_variant_is_checked_by_the_config(tmp_path):
     result = run_cli("check", "--config", config, "--as-of", "2025-09-01")
     assert result.returncode == 2
     assert "pdf_variant" in result.stderr
+
+
+def test_a_pdf_build_leaves_no_temporary_font_folder(tmp_path):
+    """WeasyPrint copies the template's fonts to a temporary folder for each PDF; a weekly run that left them
+    behind would fill the machine's temporary space, 2.5 MB a week."""
+    write_corpus(tmp_path / "corpus")
+    config = write_config(tmp_path)
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    result = run_cli(
+        "build",
+        "--config",
+        config,
+        "--as-of",
+        "2025-09-01",
+        "--format",
+        "pdf",
+        "--out",
+        tmp_path / "out",
+        env={"TMPDIR": str(temporary)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.split()) == 2, result.stdout
+    assert [p.name for p in temporary.iterdir()] == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -11,6 +13,7 @@ from briefgen.render.native import libraries_found_quickly
 
 with libraries_found_quickly():  # WeasyPrint opens its C libraries (Pango, HarfBuzz...) as it is imported
     from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher
 
 
@@ -62,5 +65,18 @@ def render_pdf(briefing: Briefing, options: RenderOptions, markup: str | None = 
         base_url=str(options.template_dirs[0]) + "/",
         url_fetcher=TemplateOnlyFetcher(options.template_dirs),
     )
-    # a fixed file identifier, so that the same briefing gives the same bytes
-    return document.write_pdf(pdf_variant=options.pdf_variant, pdf_identifier=b"briefgen")
+    with _fonts() as fonts:
+        # a fixed file identifier, so that the same briefing gives the same bytes
+        return document.write_pdf(pdf_variant=options.pdf_variant, pdf_identifier=b"briefgen", font_config=fonts)
+
+
+@contextmanager
+def _fonts() -> Iterator[FontConfiguration]:
+    """A font configuration whose temporary folder (WeasyPrint copies every @font-face font there, 2.5 MB a PDF)
+    is removed when the render ends. WeasyPrint removes it only when the object is collected, which never happens
+    in a build that ends by `os._exit` (cli.entry) or holds its objects frozen: every weekly run left a folder."""
+    fonts = FontConfiguration()
+    try:
+        yield fonts
+    finally:
+        fonts.__del__()
